@@ -1,0 +1,9 @@
+from roleplay.permissions import may_create_cohort
+
+
+def navigation(request) -> dict:
+    """What the navigation bar offers depends on who is looking."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"nav_may_create_cohort": may_create_cohort(user)}

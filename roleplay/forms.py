@@ -1,0 +1,109 @@
+"""Input validation only: every error is attached to the field it is about and keeps what was typed."""
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from accounts.models import User
+from accounts.timezones import timezone_choices
+from roleplay.models import Cohort
+from roleplay.services.invitations import MAX_ROWS, InviteRow, rows_from_csv, rows_from_text
+
+MAX_CSV_BYTES = 1024 * 1024
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class CohortForm(forms.ModelForm):
+    class Meta:
+        model = Cohort
+        fields = ["name", "term_start", "term_end", "time_zone"]
+        labels = {"term_start": "Term starts", "term_end": "Term ends"}
+        widgets = {"term_start": DateInput(), "term_end": DateInput()}
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("term_start"), cleaned.get("term_end")
+        if start and end and end < start:
+            self.add_error("term_end", "The term must end on or after the day it starts.")
+        return cleaned
+
+
+class InviteForm(forms.Form):
+    emails = forms.CharField(
+        label="Email addresses",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "ada@example.org, Ada Lovelace"}),
+        help_text="One person per line: an email address, optionally followed by a comma and a name.",
+    )
+    csv_file = forms.FileField(
+        label="Or upload a CSV file",
+        required=False,
+        help_text="Columns: email, name. A header row is optional. UTF-8, at most 1 MB.",
+    )
+
+    def clean_csv_file(self):
+        upload = self.cleaned_data.get("csv_file")
+        if upload is None:
+            return []
+        if upload.size > MAX_CSV_BYTES:
+            raise forms.ValidationError("The file is larger than 1 MB.")
+        try:
+            return rows_from_csv(upload.read())
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        rows: list[InviteRow] = rows_from_text(cleaned.get("emails", "")) + cleaned.get(
+            "csv_file", []
+        )
+        if not rows:
+            raise forms.ValidationError("Paste at least one email address or choose a CSV file.")
+        if len(rows) > MAX_ROWS:
+            raise forms.ValidationError(f"Invite at most {MAX_ROWS} people at a time.")
+        cleaned["rows"] = rows
+        return cleaned
+
+
+class SupervisorAppointForm(forms.Form):
+    email = forms.EmailField(label="Supervisor's email address")
+    name = forms.CharField(label="Name", max_length=120, required=False)
+
+
+class InvitationSignupForm(forms.Form):
+    display_name = forms.CharField(
+        label="Your name", max_length=120, help_text="As your supervisor and partners will see it."
+    )
+    time_zone = forms.ChoiceField(label="Your time zone", choices=timezone_choices)
+    password1 = forms.CharField(
+        label="Choose a password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean_password2(self) -> str:
+        first, second = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
+        if first and second and first != second:
+            raise forms.ValidationError("The two passwords are not the same.")
+        if second:
+            password_validation.validate_password(
+                second, User(email=self.email, display_name=self.cleaned_data.get("display_name"))
+            )
+        return second

@@ -1,0 +1,3 @@
+from .cohorts import Cohort, CohortMembership, Invitation, Role
+
+__all__ = ["Cohort", "CohortMembership", "Invitation", "Role"]

@@ -1,0 +1,151 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.timezones import timezone_choices, validate_timezone
+
+
+class Role(models.TextChoices):
+    TRAINEE = "trainee", "Trainee"
+    SUPERVISOR = "supervisor", "Supervisor"
+
+
+class Cohort(models.Model):
+    """A group of trainees who practise together over one term, with its supervisors."""
+
+    name = models.CharField(max_length=120)
+    term_start = models.DateField()
+    term_end = models.DateField()
+    time_zone = models.CharField(
+        max_length=64,
+        choices=timezone_choices,
+        validators=[validate_timezone],
+        default="UTC",
+        help_text="Where the programme meets; booking windows are set in this zone.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-term_start", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(term_end__gte=F("term_start")), name="cohort_term_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(ended_at__isnull=True)
+
+
+class CohortMembership(models.Model):
+    """A person's role in one cohort. Ending a membership keeps the row, so history stays whole."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    joined_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cohort", "role", "user__display_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "user"],
+                condition=Q(ended_at__isnull=True),
+                name="membership_one_active_per_cohort",
+            )
+        ]
+        indexes = [models.Index(fields=["user", "ended_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} in {self.cohort}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+    def usable(self):
+        return self.pending().filter(expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """An emailed, single-use, expiring invitation to join a cohort.
+
+    The link carries a token signed with SECRET_KEY (see services.invitations), so no secret is
+    stored here; `sent_at` is claimed by a conditional update so the email goes out once."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    name = models.CharField(max_length=120, blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.TRAINEE)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    sending_since = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_email",
+            )
+        ]
+        indexes = [models.Index(fields=["sent_at", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.cohort}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        if self.sent_at:
+            return "sent"
+        return "queued"

@@ -1,0 +1,53 @@
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from accounts.models import User
+from roleplay.models import Cohort, CohortMembership, Invitation, Role
+from roleplay.permissions import cohorts_visible_to
+
+_active = Q(memberships__ended_at__isnull=True)
+
+
+def cohorts_for_dashboard(user: User) -> QuerySet[Cohort]:
+    """The cohorts a user sees on their dashboard, with head counts, in one query."""
+    return cohorts_visible_to(user).annotate(
+        trainee_count=Count(
+            "memberships", filter=_active & Q(memberships__role=Role.TRAINEE), distinct=True
+        ),
+        supervisor_count=Count(
+            "memberships", filter=_active & Q(memberships__role=Role.SUPERVISOR), distinct=True
+        ),
+        open_invitation_count=Count(
+            "invitations",
+            filter=Q(invitations__accepted_at__isnull=True, invitations__revoked_at__isnull=True),
+            distinct=True,
+        ),
+    )
+
+
+def cohorts_supervised_by(user: User) -> QuerySet[Cohort]:
+    return cohorts_for_dashboard(user).filter(
+        memberships__user=user, memberships__role=Role.SUPERVISOR, memberships__ended_at=None
+    )
+
+
+def cohort_with_members(cohort_id: int) -> Cohort:
+    """A cohort with its active members (and their users) prefetched for the cohort page."""
+    members = (
+        CohortMembership.objects.active()
+        .select_related("user")
+        .order_by("user__display_name", "user__email")
+    )
+    return Cohort.objects.prefetch_related(
+        Prefetch("memberships", queryset=members, to_attr="active_members")
+    ).get(pk=cohort_id)
+
+
+def members_by_role(cohort: Cohort) -> dict[str, list[CohortMembership]]:
+    grouped: dict[str, list[CohortMembership]] = {Role.SUPERVISOR: [], Role.TRAINEE: []}
+    for membership in cohort.active_members:
+        grouped[membership.role].append(membership)
+    return grouped
+
+
+def open_invitations(cohort: Cohort) -> QuerySet[Invitation]:
+    return cohort.invitations.pending().select_related("invited_by").order_by("email")

@@ -1,0 +1,26 @@
+"""Celery tasks: thin wrappers that load by id and call a service. Each is safe to run twice."""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from roleplay.services import invitations
+
+
+@shared_task(
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=invitations.MAX_SEND_ATTEMPTS - 1,
+)
+def invitation_send(invitation_id: int) -> bool:
+    return invitations.invitation_send(invitation_id=invitation_id)
+
+
+@shared_task
+def invitations_send_pending() -> int:
+    """The sweep: queue every invitation the database says is due, whatever the broker lost."""
+    due = invitations.invitations_due()
+    for invitation_id in due:
+        invitation_send.delay(invitation_id)
+    return len(due)
