@@ -15,3 +15,5 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # The SQLite file and the filesystem broker's folders live under var/ (ignored by git).
 for folder in (VAR_DIR, CELERY_QUEUE_DIR / "queue", CELERY_QUEUE_DIR / "control"):  # noqa: F405
     folder.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

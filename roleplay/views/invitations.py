@@ -1,5 +1,4 @@
 from allauth.account.utils import perform_login
-from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -52,6 +51,6 @@ def invitation_accept(request, token: str):
             messages.error(request, exc.reason)
             return redirect(request.path)
         messages.success(request, f"Welcome to Dyad and to {invitation.cohort.name}.")
-        return perform_login(request, new_user, redirect_url=settings.LOGIN_REDIRECT_URL)
+        return perform_login(request, new_user, redirect_url=reverse("dashboard"))
     context["form"] = form
     return render(request, "roleplay/invitation_accept.html", context)
