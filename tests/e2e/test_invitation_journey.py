@@ -77,7 +77,6 @@ def test_supervisor_invites_a_trainee_who_joins_from_the_email(
     trainee_page.get_by_label("Password again").fill(TRAINEE_PASSWORD)
     trainee_page.get_by_role("button", name="Create account and join").click()
 
-    print("URL AFTER", trainee_page.url)
     # ...and lands, signed in, on a dashboard that lists the cohort.
     expect(trainee_page.get_by_role("heading", name="Hello, Tess T.")).to_be_visible()
     expect(trainee_page.get_by_role("status")).to_contain_text(f"Welcome to Dyad and to {COHORT}.")
