@@ -7,4 +7,4 @@ class AccountAdapter(DefaultAccountAdapter):
     (DYAD_OPEN_SIGNUP=false); invitations create accounts themselves and are not affected."""
 
     def is_open_for_signup(self, request) -> bool:
-        return getattr(settings, "DYAD_OPEN_SIGNUP", True)
+        return settings.DYAD_OPEN_SIGNUP

@@ -19,4 +19,10 @@ app.conf.beat_schedule = {
         "task": "roleplay.tasks.invitations_send_pending",
         "schedule": 300.0,
     },
+    # The outbox sweep: sends messages that are due (and retries failed ones after their backoff).
+    # Every minute, so a message whose task the broker lost is at most a minute late.
+    "messages-send-due": {
+        "task": "roleplay.tasks.messages_send_due",
+        "schedule": 60.0,
+    },
 }

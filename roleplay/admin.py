@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from roleplay.models import Cohort, CohortMembership, Invitation
+from roleplay.models import (
+    Cohort,
+    CohortMembership,
+    DoNotPair,
+    Invitation,
+    Message,
+    Pairing,
+    PairingMember,
+    Round,
+    RoundAbsence,
+    Scenario,
+)
 from roleplay.services import invitations as invitation_services
 
 
@@ -48,3 +59,60 @@ class InvitationAdmin(admin.ModelAdmin):
             invitation_services.invitation_resend(invitation=invitation)
             sent += 1
         self.message_user(request, f"{sent} invitation(s) queued again.")
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(admin.ModelAdmin):
+    list_display = ["title", "difficulty", "owner", "shared", "updated_at"]
+    list_filter = ["difficulty", "shared"]
+    search_fields = ["title", "presenting_concern"]
+    autocomplete_fields = ["owner"]
+
+
+class PairingMemberInline(admin.TabularInline):
+    model = PairingMember
+    extra = 0
+    fields = ["trainee", "role", "round"]
+    autocomplete_fields = ["trainee"]
+
+
+@admin.register(Round)
+class RoundAdmin(admin.ModelAdmin):
+    list_display = ["name", "cohort", "status", "opens", "closes", "session_minutes"]
+    list_filter = ["status"]
+    search_fields = ["name", "cohort__name"]
+    list_select_related = ["cohort"]
+    filter_horizontal = ["scenarios"]
+
+
+@admin.register(Pairing)
+class PairingAdmin(admin.ModelAdmin):
+    list_display = ["pk", "round", "scenario", "client_chooses", "locked"]
+    list_filter = ["locked", "client_chooses"]
+    search_fields = ["round__name", "members__trainee__email", "members__trainee__display_name"]
+    list_select_related = ["round", "scenario"]
+    inlines = [PairingMemberInline]
+
+
+@admin.register(DoNotPair)
+class DoNotPairAdmin(admin.ModelAdmin):
+    list_display = ["trainee_a", "trainee_b", "cohort", "reason", "created_by"]
+    search_fields = ["trainee_a__email", "trainee_b__email", "cohort__name"]
+    list_select_related = ["trainee_a", "trainee_b", "cohort"]
+
+
+@admin.register(RoundAbsence)
+class RoundAbsenceAdmin(admin.ModelAdmin):
+    list_display = ["trainee", "round", "reason"]
+    search_fields = ["trainee__email", "round__name"]
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    """The outbox: failed messages are visible here, never silently dropped."""
+
+    list_display = ["subject", "kind", "recipient", "state", "attempts", "due_at", "sent_at"]
+    list_filter = ["state", "kind"]
+    search_fields = ["recipient__email", "subject", "dedupe_key"]
+    list_select_related = ["recipient"]
+    readonly_fields = ["dedupe_key", "attempts", "last_error", "sending_since", "sent_at"]

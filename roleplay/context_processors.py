@@ -2,8 +2,11 @@ from roleplay.permissions import may_create_cohort
 
 
 def navigation(request) -> dict:
-    """What the navigation bar offers depends on who is looking."""
+    """What the navigation bar offers depends on who is looking; the bell shows unread messages."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_may_create_cohort": may_create_cohort(user)}
+    return {
+        "nav_may_create_cohort": may_create_cohort(user),
+        "nav_unread": user.messages.filter(read_at__isnull=True).count(),
+    }

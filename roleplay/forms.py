@@ -2,10 +2,11 @@
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from accounts.models import User
 from accounts.timezones import timezone_choices
-from roleplay.models import Cohort
+from roleplay.models import Cohort, Round, Scenario, Skill
 from roleplay.services.invitations import MAX_ROWS, InviteRow, rows_from_csv, rows_from_text
 
 MAX_CSV_BYTES = 1024 * 1024
@@ -107,3 +108,98 @@ class InvitationSignupForm(forms.Form):
                 second, User(email=self.email, display_name=self.cleaned_data.get("display_name"))
             )
         return second
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class RoundForm(forms.ModelForm):
+    """Times are typed in the viewer's time zone (the active one) and stored in UTC."""
+
+    class Meta:
+        model = Round
+        fields = ["name", "opens", "closes", "session_minutes", "scenarios"]
+        labels = {
+            "opens": "Booking opens",
+            "closes": "Booking closes",
+            "session_minutes": "Session length (minutes)",
+            "scenarios": "This round's scenario set",
+        }
+        widgets = {
+            "opens": DateTimeInput(),
+            "closes": DateTimeInput(),
+            "scenarios": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, scenarios, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scenarios"].queryset = scenarios
+        self.fields["session_minutes"].min_value = 10
+        self.fields["session_minutes"].max_value = 240
+        self.fields["session_minutes"].validators += [
+            MinValueValidator(10),
+            MaxValueValidator(240),
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        opens, closes = cleaned.get("opens"), cleaned.get("closes")
+        if opens and closes and closes <= opens:
+            self.add_error("closes", "Booking must close after it opens.")
+        return cleaned
+
+
+class ScenarioForm(forms.ModelForm):
+    skills = forms.MultipleChoiceField(
+        choices=Skill.choices, widget=forms.CheckboxSelectMultiple, label="Skills it exercises"
+    )
+
+    class Meta:
+        model = Scenario
+        fields = [
+            "title",
+            "presenting_concern",
+            "difficulty",
+            "skills",
+            "intake_summary",
+            "client_brief",
+            "shared",
+        ]
+        labels = {"shared": "Share with every supervisor in the programme"}
+
+
+class DoNotPairForm(forms.Form):
+    trainee_a = forms.ModelChoiceField(queryset=User.objects.none(), label="Trainee")
+    trainee_b = forms.ModelChoiceField(
+        queryset=User.objects.none(), label="Must not be paired with"
+    )
+    reason = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="Only supervisors see this (e.g. housemates, partners, a client elsewhere).",
+    )
+
+    def __init__(self, *args, trainees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["trainee_a"].queryset = trainees
+        self.fields["trainee_b"].queryset = trainees
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("trainee_a") and cleaned.get("trainee_a") == cleaned.get("trainee_b"):
+            self.add_error("trainee_b", "Choose two different trainees.")
+        return cleaned
+
+
+class ChooseScenarioForm(forms.Form):
+    scenario = forms.ModelChoiceField(
+        queryset=Scenario.objects.none(), widget=forms.RadioSelect, label="Scenario"
+    )
+
+    def __init__(self, *args, scenarios, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scenario"].queryset = scenarios

@@ -6,11 +6,21 @@ who guesses another cohort's id learns nothing. Only a visible object can answer
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from roleplay.models import Cohort, CohortMembership, Invitation, Role
+from roleplay.models import (
+    Cohort,
+    CohortMembership,
+    Invitation,
+    Pairing,
+    PairingRole,
+    Role,
+    Round,
+    RoundStatus,
+    Scenario,
+)
 
 
 class Action(StrEnum):
@@ -66,3 +76,52 @@ def get_cohort_for(user: User, pk: int, action: Action = Action.VIEW) -> Cohort:
     if action != Action.VIEW and not may(user, action, cohort):
         raise PermissionDenied
     return cohort
+
+
+def pairings_visible_to(user: User) -> QuerySet[Pairing]:
+    """Pairings of published rounds a trainee is in; every pairing of cohorts a user manages."""
+    if not user.is_authenticated:
+        return Pairing.objects.none()
+    if user.is_programme_admin:
+        return Pairing.objects.all()
+    supervised = CohortMembership.objects.active().filter(user=user, role=Role.SUPERVISOR)
+    return Pairing.objects.filter(
+        Q(round__cohort__in=supervised.values("cohort_id"))
+        | Q(members__trainee=user, round__status__in=[RoundStatus.PUBLISHED, RoundStatus.CLOSED])
+    ).distinct()
+
+
+def get_pairing_for(user: User, pk: int) -> Pairing:
+    pairing = (
+        pairings_visible_to(user).select_related("round__cohort", "scenario").filter(pk=pk).first()
+    )
+    if pairing is None:
+        raise Http404("No such pairing.")
+    return pairing
+
+
+def may_read_brief(user: User, pairing: Pairing) -> bool:
+    """The client brief is for the client-role trainee, an observer and supervisors — never for
+    the therapist-role trainee, whatever page, feed or export asks."""
+    if may(user, Action.MANAGE, pairing.round.cohort):
+        return True
+    return pairing.members.filter(
+        trainee=user, role__in=[PairingRole.CLIENT, PairingRole.OBSERVER]
+    ).exists()
+
+
+def scenarios_visible_to(user: User) -> QuerySet[Scenario]:
+    """The library a supervisor works from: their own scenarios and everything shared."""
+    if user.is_programme_admin:
+        return Scenario.objects.all()
+    if not user.is_supervisor:
+        return Scenario.objects.none()
+    return Scenario.objects.filter(Q(owner=user) | Q(shared=True))
+
+
+def get_round_for(user: User, pk: int) -> Round:
+    """Rounds are managed by the cohort's supervisors; anyone else gets 404."""
+    round_ = Round.objects.select_related("cohort").filter(pk=pk).first()
+    if round_ is None or not may(user, Action.MANAGE, round_.cohort):
+        raise Http404("No such round.")
+    return round_

@@ -4,7 +4,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from roleplay.services import invitations
+from roleplay.services import invitations, notify
 
 
 @shared_task(
@@ -23,4 +23,18 @@ def invitations_send_pending() -> int:
     due = invitations.invitations_due()
     for invitation_id in due:
         invitation_send.delay(invitation_id)
+    return len(due)
+
+
+@shared_task
+def message_send(message_id: int) -> bool:
+    return notify.message_send(message_id=message_id)
+
+
+@shared_task
+def messages_send_due() -> int:
+    """The outbox sweep: whatever is due is sent, whether or not the broker delivered its task."""
+    due = notify.messages_due()
+    for message_id in due:
+        message_send.delay(message_id)
     return len(due)

@@ -1,7 +1,14 @@
 import pytest
+from django.core.cache import cache
 
 from roleplay.models import Role
 from tests.factories import CohortFactory, MembershipFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    cache.clear()
 
 
 @pytest.fixture
@@ -38,9 +45,10 @@ def dead_broker(monkeypatch):
     from config.celery import app
 
     def fresh_pool():
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # Forget the connection and producer pools so the next publish connects to the broker
+        # configured now (closing them would break kombu's pool shared with the real broker).
         app._pool = None
+        app.amqp._producer_pool = None
 
     fresh_pool()
     monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:9/0")

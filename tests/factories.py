@@ -5,7 +5,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import User
-from roleplay.models import Cohort, CohortMembership, Invitation, Role
+from roleplay.models import Cohort, CohortMembership, Invitation, Role, Round, Scenario
 
 PASSWORD = "correct-horse-battery"
 
@@ -57,3 +57,25 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     name = factory.Faker("name")
     invited_by = factory.SelfAttribute("cohort.created_by")
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))
+
+
+class ScenarioFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Scenario
+
+    title = factory.Sequence(lambda n: f"Scenario {n}")
+    presenting_concern = "Low mood after a move"
+    difficulty = 2
+    skills = ["reflection_of_feeling", "open_questions"]
+    intake_summary = "Intake: Alex, 30, self-referred."
+    client_brief = "SECRET-BRIEF: History: the client hides that they lost their job."
+
+
+class RoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Round
+
+    cohort = factory.SubFactory(CohortFactory)
+    name = factory.Sequence(lambda n: f"Round {n}")
+    opens = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+    closes = factory.LazyFunction(lambda: timezone.now() + timedelta(days=15))

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from roleplay.models import CohortMembership, Role
 from roleplay.services.invitations import invitation_token
-from tests.factories import InvitationFactory, MembershipFactory
+from tests.factories import InvitationFactory, MembershipFactory, RoundFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +22,8 @@ GARBAGE_VALUES = [
     "9999-99-99",
     "-1",
     "1e309",
+    "99999999999999999999999",
+    "²",
     "\r\n\r\n",
 ]
 
@@ -38,6 +40,23 @@ FIELDS = [
     "password2",
     "oldpassword",
     "display_name",
+    "opens",
+    "closes",
+    "session_minutes",
+    "scenarios",
+    "groups",
+    "trainee",
+    "absent",
+    "trainee_a",
+    "trainee_b",
+    "reason",
+    "title",
+    "presenting_concern",
+    "difficulty",
+    "skills",
+    "intake_summary",
+    "client_brief",
+    "scenario",
 ]
 
 
@@ -52,6 +71,7 @@ def payloads():
 def form_urls(cohort, supervisor):
     membership = MembershipFactory(cohort=cohort, role=Role.TRAINEE)
     invitation = InvitationFactory(cohort=cohort)
+    round_ = RoundFactory(cohort=cohort)
     return {
         "anonymous": [
             reverse("account_login"),
@@ -69,6 +89,15 @@ def form_urls(cohort, supervisor):
             reverse("supervisor_appoint", args=[cohort.pk]),
             reverse("invitation_resend", args=[cohort.pk, invitation.pk]),
             reverse("member_remove", args=[cohort.pk, membership.pk]),
+            reverse("round_create", args=[cohort.pk]),
+            reverse("round_edit", args=[round_.pk]),
+            reverse("round_suggest", args=[round_.pk]),
+            reverse("round_accept", args=[round_.pk]),
+            reverse("round_arrange", args=[round_.pk]),
+            reverse("round_absence", args=[round_.pk]),
+            reverse("do_not_pair", args=[cohort.pk]),
+            reverse("scenario_create"),
+            reverse("round_publish", args=[round_.pk]),
         ],
     }
 

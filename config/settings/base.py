@@ -182,3 +182,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Open sign-up (with email verification) or admission by invitation only.
+DYAD_OPEN_SIGNUP = env.bool("DYAD_OPEN_SIGNUP", default=True)

@@ -24,12 +24,6 @@ def cohorts_for_dashboard(user: User) -> QuerySet[Cohort]:
     )
 
 
-def cohorts_supervised_by(user: User) -> QuerySet[Cohort]:
-    return cohorts_for_dashboard(user).filter(
-        memberships__user=user, memberships__role=Role.SUPERVISOR, memberships__ended_at=None
-    )
-
-
 def cohort_with_members(cohort_id: int) -> Cohort:
     """A cohort with its active members (and their users) prefetched for the cohort page."""
     members = (

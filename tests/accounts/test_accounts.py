@@ -131,3 +131,9 @@ def test_email_addresses_are_stored_lower_case_and_unique():
 def test_superuser_is_a_programme_admin():
     user = User.objects.create_superuser(email="root@example.org", password="x")
     assert user.is_programme_admin and user.is_staff
+
+
+def test_signup_can_be_closed_while_invitations_still_work(client, settings):
+    settings.DYAD_OPEN_SIGNUP = False
+    response = client.get(reverse("account_signup"))
+    assert "Sign Up Closed" in response.content.decode()

@@ -61,7 +61,7 @@ def test_dashboard_query_count_does_not_grow_with_cohorts(
         MembershipFactory.create_batch(2, cohort=cohort)
         InvitationFactory(cohort=cohort)
     client.force_login(supervisor)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = client.get(reverse("dashboard"))
     assert text_of(response).count("/cohorts/") >= cohorts
 
@@ -158,7 +158,7 @@ def test_cohort_page_query_count_does_not_grow_with_members(
     MembershipFactory.create_batch(trainees, cohort=cohort)
     InvitationFactory.create_batch(trainees, cohort=cohort)
     client.force_login(supervisor)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(reverse("cohort_detail", args=[cohort.pk]))
     assert f"Trainees ({trainees})" in text_of(response)
 

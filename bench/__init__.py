@@ -1,0 +1,1 @@
+"""Dyad's benchmarks: ``python -m bench`` (``make bench``), never part of the tests."""

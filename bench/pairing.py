@@ -1,0 +1,120 @@
+"""Pairing benchmarks: how long "suggest pairings" takes for big cohorts.
+
+Pure Python (``roleplay.services.pairing_algorithm`` has no Django imports); the database
+part - saving a suggestion with bulk writes - belongs in ``save_suggestion`` below.
+"""
+
+import itertools
+import random
+import statistics
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+from roleplay.services.pairing_algorithm import (
+    Group,
+    TraineeState,
+    round_robin_schedule,
+    suggest_groups,
+)
+
+Row = tuple[str, float, str]
+REPEATS = 5  # each timing is the median of this many runs
+SEED = 2024
+
+
+def timed(action: Callable[[], object], repeats: int = REPEATS) -> tuple[float, object]:
+    """Median seconds over ``repeats`` runs, and the last result."""
+    times = []
+    result = None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def states(ids: Sequence[int], history: Sequence[Sequence[Group]]) -> list[TraineeState]:
+    """Role counts before the next round, derived from history as the caller does."""
+    client, therapist, observer = Counter(), Counter(), Counter()
+    for groups in history:
+        for g in groups:
+            client[g.client] += 1
+            therapist[g.therapist] += 1
+            if g.observer is not None:
+                observer[g.observer] += 1
+    return [TraineeState(i, f"Trainee {i}", client[i], therapist[i], observer[i]) for i in ids]
+
+
+def constrained_cohort(
+    n: int, forbidden_share: float, rounds: int
+) -> tuple[list[TraineeState], list[list[Group]], set[frozenset[int]]]:
+    """``n`` trainees, ``forbidden_share`` of all pairs do-not-pair, and ``rounds`` earlier
+    rounds made by accepting the algorithm's own suggestions."""
+    rnd = random.Random(SEED)
+    ids = list(range(1, n + 1))
+    pairs = list(itertools.combinations(ids, 2))
+    forbidden = {frozenset(p) for p in rnd.sample(pairs, round(len(pairs) * forbidden_share))}
+    history: list[list[Group]] = []
+    for _ in range(rounds):
+        history.append(suggest_groups(states(ids, history), history, forbidden))
+    return states(ids, history), history, forbidden
+
+
+def bench_constrained(n: int, forbidden_share: float, rounds: int) -> tuple[Row, list[Group]]:
+    present, history, forbidden = constrained_cohort(n, forbidden_share, rounds)
+    seconds, groups = timed(lambda: suggest_groups(present, history, forbidden))
+    triads = sum(1 for g in groups if g.observer is not None)
+    note = (
+        f"{len(forbidden)} do-not-pair pairs, {rounds} rounds of history; "
+        f"{len(groups)} groups ({triads} triad), median of {REPEATS}"
+    )
+    return (f"suggest: {n} trainees, {forbidden_share:.0%} forbidden", seconds, note), groups
+
+
+def bench_rotation(n: int) -> list[Row]:
+    order = list(range(1, n + 1))
+    fresh = states(order, [])
+    one, groups = timed(lambda: suggest_groups(fresh, [], [], cohort_order=order))
+    schedule_seconds, schedule = timed(lambda: round_robin_schedule(order), repeats=1)
+    met = Counter(frozenset(g.members()) for r in schedule for g in r)
+    perfect = len(met) == n * (n - 1) // 2 and set(met.values()) == {1}
+    last_history = schedule[:-1]
+    last_present = states(order, last_history)
+    last, last_groups = timed(
+        lambda: suggest_groups(last_present, last_history, [], cohort_order=order), repeats=1
+    )
+    return [
+        (
+            f"round robin: round 1 for {n} trainees",
+            one,
+            f"{len(groups)} dyads, circle method, no matching; median of {REPEATS}",
+        ),
+        (
+            f"round robin: all {n - 1} rounds for {n}",
+            schedule_seconds,
+            f"every pair meets exactly once: {perfect}",
+        ),
+        (
+            f"round robin: round {n - 1} given {n - 2} rounds",
+            last,
+            "includes recognising the history; same as the schedule: "
+            f"{last_groups == schedule[-1]}",
+        ),
+    ]
+
+
+def save_suggestion(groups: list[Group]) -> list[Row]:
+    """Extension point for the database part: time saving ``groups`` (the 200-trainee
+    suggestion) with bulk writes and return rows like the others. Nothing yet."""
+    return []
+
+
+def run() -> list[Row]:
+    rows = []
+    row, groups = bench_constrained(200, 0.05, 10)
+    rows.append(row)
+    rows.append(bench_constrained(201, 0.05, 10)[0])
+    rows.extend(bench_rotation(1000))
+    rows.extend(save_suggestion(groups))
+    return rows

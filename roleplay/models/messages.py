@@ -1,0 +1,58 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class MessageKind(models.TextChoices):
+    PAIRING_PUBLISHED = "pairing_published", "Pairing published"
+    PAIRING_CHANGED = "pairing_changed", "Pairing changed"
+
+
+class MessageState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Message(models.Model):
+    """The outbox: one row per message to one person, written in the same transaction as its cause.
+
+    The same row is the email (sent once, claimed by a conditional update) and the in-app
+    notification (read_at). `dedupe_key` makes a second row for the same cause impossible."""
+
+    kind = models.CharField(max_length=40, choices=MessageKind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages"
+    )
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    link = models.CharField(max_length=300, blank=True)
+    due_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(
+        max_length=12, choices=MessageState.choices, default=MessageState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sending_since = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The sweep reads only due, unsent rows; this keeps it from scanning the sent ones.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(state="pending"),
+                name="message_pending_due",
+            ),
+            models.Index(fields=["recipient", "read_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient}"

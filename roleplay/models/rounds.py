@@ -1,0 +1,149 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from .cohorts import Cohort
+from .scenarios import Scenario
+
+
+class RoundStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    CLOSED = "closed", "Closed"
+
+
+class Round(models.Model):
+    """One turn of practice: everyone present is in exactly one pairing, booked inside the window."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="rounds")
+    name = models.CharField(max_length=120)
+    opens = models.DateTimeField(help_text="Booking window start.")
+    closes = models.DateTimeField(help_text="Booking window end.")
+    session_minutes = models.PositiveSmallIntegerField(default=50)
+    status = models.CharField(max_length=12, choices=RoundStatus.choices, default=RoundStatus.DRAFT)
+    scenarios = models.ManyToManyField(
+        Scenario,
+        blank=True,
+        related_name="+",
+        help_text="This round's set, from which a client-role trainee may choose.",
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    # Rises with every change after publishing, so each change's notifications have their own key.
+    revision = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["cohort", "opens"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes__gt=F("opens")), name="round_window_closes_after_opens"
+            ),
+            models.CheckConstraint(
+                condition=Q(session_minutes__gte=10, session_minutes__lte=240),
+                name="round_session_length_10_240",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort} — {self.name}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == RoundStatus.DRAFT
+
+
+class RoundAbsence(models.Model):
+    """A trainee who sits a round out (leave, illness): not paired, not counted as left out."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="absences")
+    trainee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "trainee"], name="absence_once_per_round")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trainee} absent from {self.round}"
+
+
+class PairingRole(models.TextChoices):
+    CLIENT = "client", "Client"
+    THERAPIST = "therapist", "Therapist"
+    OBSERVER = "observer", "Observer"
+
+
+class Pairing(models.Model):
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="pairings")
+    scenario = models.ForeignKey(
+        Scenario, on_delete=models.PROTECT, null=True, blank=True, related_name="pairings"
+    )
+    client_chooses = models.BooleanField(
+        default=False,
+        help_text="The client-role trainee picks from the round's set before booking.",
+    )
+    locked = models.BooleanField(
+        default=False, help_text="Kept as it is when the supervisor asks for suggestions."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["round", "pk"]
+
+    def __str__(self) -> str:
+        return f"Pairing {self.pk} in {self.round}"
+
+
+class PairingMember(models.Model):
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="members")
+    # Repeated from the pairing so the database can hold "one pairing per trainee per round".
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    trainee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pairing_memberships"
+    )
+    role = models.CharField(max_length=12, choices=PairingRole.choices)
+
+    class Meta:
+        ordering = ["pairing", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "trainee"], name="member_one_pairing_per_round"
+            ),
+            models.UniqueConstraint(fields=["pairing", "role"], name="member_one_per_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trainee} as {self.get_role_display()}"
+
+
+class DoNotPair(models.Model):
+    """A dual relationship the supervisor recorded; the reason is for supervisors' eyes only."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="do_not_pair")
+    trainee_a = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    trainee_b = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(trainee_a__lt=F("trainee_b")), name="do_not_pair_ordered"
+            ),
+            models.UniqueConstraint(
+                fields=["cohort", "trainee_a", "trainee_b"], name="do_not_pair_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trainee_a} ✕ {self.trainee_b}"

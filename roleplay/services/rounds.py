@@ -1,0 +1,72 @@
+from datetime import datetime
+
+from django.db import transaction
+
+from accounts.models import User
+from roleplay.models import Cohort, DoNotPair, Round, RoundAbsence, Scenario
+
+
+def round_create(
+    *,
+    cohort: Cohort,
+    name: str,
+    opens: datetime,
+    closes: datetime,
+    session_minutes: int = 50,
+    scenarios: list[Scenario] | tuple = (),
+) -> Round:
+    round_ = Round(
+        cohort=cohort, name=name, opens=opens, closes=closes, session_minutes=session_minutes
+    )
+    round_.full_clean()
+    with transaction.atomic():
+        round_.save()
+        round_.scenarios.set(scenarios)
+    return round_
+
+
+def round_update(*, round_: Round, scenarios=None, **fields) -> Round:
+    for name, value in fields.items():
+        setattr(round_, name, value)
+    round_.full_clean()
+    with transaction.atomic():
+        round_.save()
+        if scenarios is not None:
+            round_.scenarios.set(scenarios)
+    return round_
+
+
+def absence_set(*, round_: Round, trainee: User, absent: bool, reason: str = "") -> None:
+    """Mark a trainee absent for a round (leave, illness), or present again.
+
+    An absent trainee is taken out of the round's draft pairings, so nobody is paired with them."""
+    with transaction.atomic():
+        if absent:
+            RoundAbsence.objects.update_or_create(
+                round=round_, trainee=trainee, defaults={"reason": reason}
+            )
+            if round_.is_draft:
+                from .pairing import pairing_remove_trainee
+
+                pairing_remove_trainee(round_=round_, trainee=trainee)
+        else:
+            RoundAbsence.objects.filter(round=round_, trainee=trainee).delete()
+
+
+class ConstraintRefused(Exception):
+    pass
+
+
+def do_not_pair_add(
+    *, cohort: Cohort, trainee_a: User, trainee_b: User, reason: str, created_by: User
+) -> DoNotPair:
+    if trainee_a.pk == trainee_b.pk:
+        raise ConstraintRefused("Choose two different trainees.")
+    first, second = sorted([trainee_a, trainee_b], key=lambda user: user.pk)
+    constraint, _ = DoNotPair.objects.get_or_create(
+        cohort=cohort,
+        trainee_a=first,
+        trainee_b=second,
+        defaults={"reason": reason, "created_by": created_by},
+    )
+    return constraint

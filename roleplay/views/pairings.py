@@ -1,0 +1,48 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from roleplay.forms import ChooseScenarioForm
+from roleplay.models import PairingRole
+from roleplay.permissions import get_pairing_for, may_read_brief
+from roleplay.selectors.rounds import pairings_for_trainee
+from roleplay.services import pairing as pairing_services
+
+
+@login_required
+def my_pairings(request):
+    pairings = list(pairings_for_trainee(request.user))
+    for pairing in pairings:
+        pairing.mine = next(m for m in pairing.members.all() if m.trainee_id == request.user.pk)
+        pairing.partners = [m for m in pairing.members.all() if m.trainee_id != request.user.pk]
+    return render(request, "roleplay/my_pairings.html", {"pairings": pairings})
+
+
+@login_required
+def pairing_detail(request, pk: int):
+    pairing = get_pairing_for(request.user, pk)
+    members = list(pairing.members.select_related("trainee"))
+    mine = next((m for m in members if m.trainee_id == request.user.pk), None)
+    may_choose = bool(
+        mine
+        and mine.role == PairingRole.CLIENT
+        and pairing.client_chooses
+        and pairing.round.is_draft is False
+    )
+    form = None
+    if may_choose:
+        form = ChooseScenarioForm(request.POST or None, scenarios=pairing.round.scenarios.all())
+        if request.method == "POST" and form.is_valid():
+            pairing_services.pairing_choose_scenario(
+                pairing=pairing, trainee=request.user, scenario=form.cleaned_data["scenario"]
+            )
+            messages.success(request, f"You will play “{form.cleaned_data['scenario'].title}”.")
+            return redirect("pairing_detail", pk=pk)
+    context = {
+        "pairing": pairing,
+        "members": members,
+        "mine": mine,
+        "show_brief": pairing.scenario is not None and may_read_brief(request.user, pairing),
+        "choose_form": form,
+    }
+    return render(request, "roleplay/pairing_detail.html", context)

@@ -1,0 +1,244 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from roleplay.forms import DoNotPairForm, RoundForm
+from roleplay.models import DoNotPair, PairingRole, Role
+from roleplay.permissions import Action, get_cohort_for, get_round_for, scenarios_visible_to
+from roleplay.selectors.rounds import round_with_pairings, rounds_of_cohort
+from roleplay.services import pairing as pairing_services
+from roleplay.services import rounds as round_services
+from roleplay.services.pairing_algorithm import Group
+
+
+def _trainees(cohort):
+    return User.objects.filter(
+        memberships__cohort=cohort,
+        memberships__role=Role.TRAINEE,
+        memberships__ended_at__isnull=True,
+    ).order_by("display_name", "email")
+
+
+@login_required
+def round_list(request, pk: int):
+    cohort = get_cohort_for(request.user, pk, Action.MANAGE)
+    return render(
+        request, "roleplay/round_list.html", {"cohort": cohort, "rounds": rounds_of_cohort(pk)}
+    )
+
+
+@login_required
+def round_create(request, pk: int):
+    cohort = get_cohort_for(request.user, pk, Action.MANAGE)
+    form = RoundForm(request.POST or None, scenarios=scenarios_visible_to(request.user))
+    if request.method == "POST" and form.is_valid():
+        round_ = round_services.round_create(cohort=cohort, **form.cleaned_data)
+        messages.success(request, f"{round_.name} is created. Next, pair the trainees.")
+        return redirect("round_detail", pk=round_.pk)
+    return render(request, "roleplay/round_form.html", {"form": form, "cohort": cohort})
+
+
+@login_required
+def round_edit(request, pk: int):
+    round_ = get_round_for(request.user, pk)
+    form = RoundForm(
+        request.POST or None, instance=round_, scenarios=scenarios_visible_to(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        round_services.round_update(round_=round_, **form.cleaned_data)
+        messages.success(request, "The round is saved.")
+        return redirect("round_detail", pk=round_.pk)
+    return render(
+        request,
+        "roleplay/round_form.html",
+        {"form": form, "cohort": round_.cohort, "round": round_},
+    )
+
+
+def _detail_context(request, round_, **extra) -> dict:
+    round_ = round_with_pairings(round_.pk)
+    absent = {absence.trainee_id for absence in round_.absences.all()}
+    trainees = list(_trainees(round_.cohort))
+    placement = {
+        member.trainee_id: (str(pairing.pk), member.role)
+        for pairing in round_.pairings.all()
+        for member in pairing.members.all()
+    }
+    slots = [str(p.pk) for p in round_.pairings.all()]
+    slots += [f"new{n}" for n in range(1, 3)]
+    return {
+        "round": round_,
+        "cohort": round_.cohort,
+        "trainees": trainees,
+        "absent": absent,
+        "placement": placement,
+        "slots": slots,
+        "roles": PairingRole.choices,
+        "scenarios": scenarios_visible_to(request.user),
+        **extra,
+    }
+
+
+@login_required
+def round_detail(request, pk: int):
+    round_ = get_round_for(request.user, pk)
+    return render(request, "roleplay/round_detail.html", _detail_context(request, round_))
+
+
+@login_required
+@require_POST
+def round_suggest(request, pk: int):
+    """Show suggested pairs; nothing is saved until the supervisor accepts them."""
+    round_ = get_round_for(request.user, pk)
+    try:
+        groups = pairing_services.pairings_suggest(round_=round_)
+    except pairing_services.PairingImpossible as exc:
+        messages.error(request, str(exc))
+        return redirect("round_detail", pk=pk)
+    names = {user.pk: user.name for user in _trainees(round_.cohort)}
+    suggestion = [
+        {
+            "client": names[g.client],
+            "therapist": names[g.therapist],
+            "observer": names.get(g.observer),
+        }
+        for g in groups
+    ]
+    payload = json.dumps([[g.client, g.therapist, g.observer] for g in groups])
+    return render(
+        request,
+        "roleplay/round_detail.html",
+        _detail_context(request, round_, suggestion=suggestion, suggestion_payload=payload),
+    )
+
+
+@login_required
+@require_POST
+def round_accept(request, pk: int):
+    round_ = get_round_for(request.user, pk)
+    try:
+        groups = [Group(*map(_optional_int, row)) for row in json.loads(request.POST["groups"])]
+        errors, warnings = pairing_services.arrangement_check(
+            round_=round_, arrangement=_arrangement_of(groups)
+        )
+        if errors:
+            raise pairing_services.ArrangementRefused(errors)
+        pairing_services.pairings_accept(round_=round_, groups=groups)
+    except (KeyError, ValueError, TypeError):
+        messages.error(request, "That suggestion could not be read; ask for suggestions again.")
+    except pairing_services.ArrangementRefused as exc:
+        messages.error(request, " ".join(exc.errors))
+    else:
+        messages.success(request, f"{len(groups)} pairings saved. Adjust them below, then publish.")
+        for warning in warnings:
+            messages.warning(request, warning)
+    return redirect("round_detail", pk=pk)
+
+
+def _optional_int(value):
+    return None if value is None else int(value)
+
+
+def _arrangement_of(groups) -> pairing_services.Arrangement:
+    arrangement = pairing_services.Arrangement()
+    for number, group in enumerate(groups):
+        slot = f"s{number}"
+        for role, trainee_id in (
+            (PairingRole.CLIENT, group.client),
+            (PairingRole.THERAPIST, group.therapist),
+            (PairingRole.OBSERVER, group.observer),
+        ):
+            if trainee_id:
+                arrangement.members[trainee_id] = (slot, role)
+    return arrangement
+
+
+@login_required
+@require_POST
+def round_arrange(request, pk: int):
+    """The one-page editor: each trainee's pairing and role, each pairing's scenario and lock."""
+    round_ = get_round_for(request.user, pk)
+    scenarios = {str(s.pk): s for s in scenarios_visible_to(request.user)}
+    roles = set(PairingRole.values)
+    arrangement = pairing_services.Arrangement()
+    for trainee in _trainees(round_.cohort):
+        slot = request.POST.get(f"slot_{trainee.pk}", "")
+        role = request.POST.get(f"role_{trainee.pk}", "")
+        if slot and role in roles:
+            arrangement.members[trainee.pk] = (slot[:20], role)
+    for slot in {slot for slot, _ in arrangement.members.values()}:
+        arrangement.options[slot] = pairing_services.SlotOptions(
+            scenario=scenarios.get(request.POST.get(f"scenario_{slot}", "")),
+            client_chooses=bool(request.POST.get(f"chooses_{slot}")),
+            locked=bool(request.POST.get(f"locked_{slot}")),
+        )
+    try:
+        warnings = pairing_services.round_arrange(round_=round_, arrangement=arrangement)
+    except pairing_services.ArrangementRefused as exc:
+        for error in exc.errors:
+            messages.error(request, error)
+    else:
+        messages.success(request, "Pairings saved.")
+        for warning in warnings:
+            messages.warning(request, warning)
+    return redirect("round_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def round_publish(request, pk: int):
+    round_ = get_round_for(request.user, pk)
+    try:
+        count = pairing_services.round_publish(round_=round_)
+    except pairing_services.ArrangementRefused as exc:
+        messages.error(request, " ".join(exc.errors))
+    else:
+        messages.success(request, f"Published. {count} trainees are told their pairing.")
+    return redirect("round_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def round_absence(request, pk: int):
+    round_ = get_round_for(request.user, pk)
+    trainee_id = request.POST.get("trainee", "")
+    if not trainee_id.isdecimal():
+        raise Http404("No such trainee.")
+    trainee = get_object_or_404(_trainees(round_.cohort), pk=int(trainee_id))
+    absent = request.POST.get("absent") == "1"
+    round_services.absence_set(
+        round_=round_, trainee=trainee, absent=absent, reason=request.POST.get("reason", "")[:200]
+    )
+    state = "absent from" if absent else "back in"
+    messages.success(request, f"{trainee.name} is {state} {round_.name}.")
+    return redirect("round_detail", pk=pk)
+
+
+@login_required
+def do_not_pair(request, pk: int):
+    cohort = get_cohort_for(request.user, pk, Action.MANAGE)
+    form = DoNotPairForm(request.POST or None, trainees=_trainees(cohort))
+    if request.method == "POST" and form.is_valid():
+        round_services.do_not_pair_add(cohort=cohort, created_by=request.user, **form.cleaned_data)
+        messages.success(request, "Saved. Suggestions will never pair these two.")
+        return redirect("do_not_pair", pk=pk)
+    constraints = DoNotPair.objects.filter(cohort=cohort).select_related("trainee_a", "trainee_b")
+    return render(
+        request,
+        "roleplay/do_not_pair.html",
+        {"cohort": cohort, "form": form, "constraints": constraints},
+    )
+
+
+@login_required
+@require_POST
+def do_not_pair_delete(request, pk: int, constraint_id: int):
+    cohort = get_cohort_for(request.user, pk, Action.MANAGE)
+    get_object_or_404(DoNotPair, pk=constraint_id, cohort=cohort).delete()
+    messages.success(request, "The constraint is removed.")
+    return redirect("do_not_pair", pk=pk)
