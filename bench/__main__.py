@@ -12,6 +12,7 @@ import sys
 
 BENCHMARKS = [
     "bench.pairing",
+    "bench.rotation_db",
 ]
 
 Row = tuple[str, float, str]

@@ -45,3 +45,12 @@ def members_by_role(cohort: Cohort) -> dict[str, list[CohortMembership]]:
 
 def open_invitations(cohort: Cohort) -> QuerySet[Invitation]:
     return cohort.invitations.pending().select_related("invited_by").order_by("email")
+
+
+def active_trainees(cohort: Cohort) -> QuerySet[User]:
+    """The cohort's current trainees (removed ones are not), by name."""
+    return User.objects.filter(
+        memberships__cohort=cohort,
+        memberships__role=Role.TRAINEE,
+        memberships__ended_at__isnull=True,
+    ).order_by("display_name", "email")

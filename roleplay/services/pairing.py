@@ -22,6 +22,7 @@ from roleplay.models import (
     RoundStatus,
     Scenario,
 )
+from roleplay.selectors.cohorts import active_trainees
 
 from . import notify
 from .pairing_algorithm import Group, PairingImpossible, TraineeState, suggest_groups
@@ -55,15 +56,7 @@ class Arrangement:
 
 def trainees_present(round_: Round) -> list[User]:
     absent = RoundAbsence.objects.filter(round=round_).values("trainee_id")
-    return list(
-        User.objects.filter(
-            memberships__cohort=round_.cohort,
-            memberships__role=Role.TRAINEE,
-            memberships__ended_at__isnull=True,
-        )
-        .exclude(pk__in=absent)
-        .order_by("pk")
-    )
+    return list(active_trainees(round_.cohort).exclude(pk__in=absent).order_by("pk"))
 
 
 def _groups_of(pairing_members) -> dict[int, Group]:

@@ -6,22 +6,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
 from roleplay.forms import DoNotPairForm, RoundForm
-from roleplay.models import DoNotPair, PairingRole, Role
+from roleplay.models import DoNotPair, PairingRole
 from roleplay.permissions import Action, get_cohort_for, get_round_for, scenarios_visible_to
+from roleplay.selectors.cohorts import active_trainees
 from roleplay.selectors.rounds import round_with_pairings, rounds_of_cohort
 from roleplay.services import pairing as pairing_services
 from roleplay.services import rounds as round_services
 from roleplay.services.pairing_algorithm import Group
-
-
-def _trainees(cohort):
-    return User.objects.filter(
-        memberships__cohort=cohort,
-        memberships__role=Role.TRAINEE,
-        memberships__ended_at__isnull=True,
-    ).order_by("display_name", "email")
 
 
 @login_required
@@ -63,7 +55,7 @@ def round_edit(request, pk: int):
 def _detail_context(request, round_, **extra) -> dict:
     round_ = round_with_pairings(round_.pk)
     absent = {absence.trainee_id for absence in round_.absences.all()}
-    trainees = list(_trainees(round_.cohort))
+    trainees = list(active_trainees(round_.cohort))
     placement = {
         member.trainee_id: (str(pairing.pk), member.role)
         for pairing in round_.pairings.all()
@@ -100,7 +92,7 @@ def round_suggest(request, pk: int):
     except pairing_services.PairingImpossible as exc:
         messages.error(request, str(exc))
         return redirect("round_detail", pk=pk)
-    names = {user.pk: user.name for user in _trainees(round_.cohort)}
+    names = {user.pk: user.name for user in active_trainees(round_.cohort)}
     suggestion = [
         {
             "client": names[g.client],
@@ -166,7 +158,7 @@ def round_arrange(request, pk: int):
     scenarios = {str(s.pk): s for s in scenarios_visible_to(request.user)}
     roles = set(PairingRole.values)
     arrangement = pairing_services.Arrangement()
-    for trainee in _trainees(round_.cohort):
+    for trainee in active_trainees(round_.cohort):
         slot = request.POST.get(f"slot_{trainee.pk}", "")
         role = request.POST.get(f"role_{trainee.pk}", "")
         if slot and role in roles:
@@ -209,7 +201,7 @@ def round_absence(request, pk: int):
     trainee_id = request.POST.get("trainee", "")
     if not trainee_id.isdecimal():
         raise Http404("No such trainee.")
-    trainee = get_object_or_404(_trainees(round_.cohort), pk=int(trainee_id))
+    trainee = get_object_or_404(active_trainees(round_.cohort), pk=int(trainee_id))
     absent = request.POST.get("absent") == "1"
     round_services.absence_set(
         round_=round_, trainee=trainee, absent=absent, reason=request.POST.get("reason", "")[:200]
@@ -222,7 +214,7 @@ def round_absence(request, pk: int):
 @login_required
 def do_not_pair(request, pk: int):
     cohort = get_cohort_for(request.user, pk, Action.MANAGE)
-    form = DoNotPairForm(request.POST or None, trainees=_trainees(cohort))
+    form = DoNotPairForm(request.POST or None, trainees=active_trainees(cohort))
     if request.method == "POST" and form.is_valid():
         round_services.do_not_pair_add(cohort=cohort, created_by=request.user, **form.cleaned_data)
         messages.success(request, "Saved. Suggestions will never pair these two.")
