@@ -110,6 +110,14 @@ def may_read_brief(user: User, pairing: Pairing) -> bool:
     ).exists()
 
 
+def may_read_brief_in_library(user: User, scenario: Scenario) -> bool:
+    """A supervisor who is also a trainee (supervising a junior cohort, say) still never reads
+    the brief of a scenario they play the therapist in."""
+    return not scenario.pairings.filter(
+        members__trainee=user, members__role=PairingRole.THERAPIST
+    ).exists()
+
+
 def scenarios_visible_to(user: User) -> QuerySet[Scenario]:
     """The library a supervisor works from: their own scenarios and everything shared."""
     if user.is_programme_admin:

@@ -98,6 +98,7 @@ def form_urls(cohort, supervisor):
             reverse("do_not_pair", args=[cohort.pk]),
             reverse("scenario_create"),
             reverse("round_publish", args=[round_.pk]),
+            reverse("round_close", args=[round_.pk]),
         ],
     }
 

@@ -408,3 +408,12 @@ def pairing_choose_scenario(*, pairing: Pairing, trainee: User, scenario: Scenar
     pairing.scenario = scenario
     pairing.save(update_fields=["scenario"])
     return pairing
+
+
+def round_close(*, round_: Round) -> Round:
+    """Close a published round: its pairings become part of the record (past pairings)."""
+    if round_.status != RoundStatus.PUBLISHED:
+        raise ArrangementRefused(["Only a published round can be closed."])
+    round_.status = RoundStatus.CLOSED
+    round_.save(update_fields=["status"])
+    return round_

@@ -196,6 +196,19 @@ def round_publish(request, pk: int):
 
 @login_required
 @require_POST
+def round_close(request, pk: int):
+    round_ = get_round_for(request.user, pk)
+    try:
+        pairing_services.round_close(round_=round_)
+    except pairing_services.ArrangementRefused as exc:
+        messages.error(request, " ".join(exc.errors))
+    else:
+        messages.success(request, f"{round_.name} is closed; its pairings are now in the record.")
+    return redirect("round_detail", pk=pk)
+
+
+@login_required
+@require_POST
 def round_absence(request, pk: int):
     round_ = get_round_for(request.user, pk)
     trainee_id = request.POST.get("trainee", "")

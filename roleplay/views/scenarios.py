@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from roleplay.forms import ScenarioForm
-from roleplay.permissions import scenarios_visible_to
+from roleplay.permissions import may_read_brief_in_library, scenarios_visible_to
 from roleplay.services import scenarios as scenario_services
 
 
@@ -31,9 +31,12 @@ def scenario_detail(request, pk: int):
     if scenario is None:
         raise Http404("No such scenario.")
     may_edit = scenario.owner_id == request.user.pk or request.user.is_programme_admin
-    return render(
-        request, "roleplay/scenario_detail.html", {"scenario": scenario, "may_edit": may_edit}
-    )
+    context = {
+        "scenario": scenario,
+        "may_edit": may_edit,
+        "show_brief": may_read_brief_in_library(request.user, scenario),
+    }
+    return render(request, "roleplay/scenario_detail.html", context)
 
 
 @login_required
@@ -44,7 +47,8 @@ def scenario_form(request, pk: int | None = None):
         scenario = scenarios_visible_to(request.user).filter(pk=pk).first()
         if scenario is None:
             raise Http404("No such scenario.")
-        if scenario.owner_id != request.user.pk and not request.user.is_programme_admin:
+        may_edit = scenario.owner_id == request.user.pk or request.user.is_programme_admin
+        if not (may_edit and may_read_brief_in_library(request.user, scenario)):
             raise PermissionDenied
     form = ScenarioForm(request.POST or None, instance=scenario)
     if request.method == "POST" and form.is_valid():

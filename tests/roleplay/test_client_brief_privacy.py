@@ -79,6 +79,11 @@ def test_the_therapist_sees_the_intake_but_not_the_brief(client, published_pairi
 
 def test_no_url_shows_the_brief_to_the_therapist(client, published_pairing):
     client.force_login(published_pairing["therapist"])
+    assert_no_url_shows_the_brief(client, published_pairing)
+
+
+def assert_no_url_shows_the_brief(client, published_pairing) -> None:
+    """GET and POST every route, filled with the id of each object involved, and read it all."""
     objects = [
         published_pairing["pairing"],
         published_pairing["round"],
@@ -109,3 +114,18 @@ def test_the_supervisor_reads_the_brief_in_the_library(client, published_pairing
     client.force_login(supervisor)
     page = client.get(reverse("scenario_detail", args=[published_pairing["scenario"].pk]))
     assert SECRET in page.content.decode()
+
+
+def test_a_therapist_who_also_supervises_cannot_read_the_brief_in_the_library(
+    client, published_pairing
+):
+    therapist = published_pairing["therapist"]
+    therapist.is_supervisor = True
+    therapist.save()
+    client.force_login(therapist)
+    scenario = published_pairing["scenario"]
+    page = client.get(reverse("scenario_detail", args=[scenario.pk])).content.decode()
+    assert scenario.title in page
+    assert SECRET not in page
+    assert "Hidden: you play the therapist" in page
+    assert_no_url_shows_the_brief(client, published_pairing)

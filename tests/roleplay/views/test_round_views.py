@@ -279,3 +279,15 @@ def test_a_shared_scenario_can_be_read_but_not_edited_by_others(client, supervis
     client.force_login(supervisor)
     assert starter.title in text_of(client.get(reverse("scenario_detail", args=[starter.pk])))
     assert client.get(reverse("scenario_edit", args=[starter.pk])).status_code == 403
+
+
+def test_closing_a_round_keeps_its_pairings_as_past(client, supervisor, round_, four):
+    a, b, c, d = four
+    client.force_login(supervisor)
+    response = client.post(reverse("round_close", args=[round_.pk]), follow=True)
+    assert "Only a published round can be closed." in text_of(response)
+    _publish(round_, [(a, b), (c, d)])
+    response = client.post(reverse("round_close", args=[round_.pk]), follow=True)
+    assert "Round A is closed; its pairings are now in the record." in text_of(response)
+    client.force_login(a)
+    assert "(" + round_.cohort.name + ", past)" in text_of(client.get(reverse("my_pairings")))
