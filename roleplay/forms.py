@@ -203,3 +203,26 @@ class ChooseScenarioForm(forms.Form):
     def __init__(self, *args, scenarios, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["scenario"].queryset = scenarios
+
+
+class BookingForm(forms.Form):
+    """A start time typed in the viewer's zone, and where the session happens."""
+
+    start = forms.DateTimeField(label="Start", widget=DateTimeInput())
+    room = forms.ModelChoiceField(
+        queryset=None, required=False, label="Room", empty_label="No room"
+    )
+    video_url = forms.URLField(label="Video link", required=False, assume_scheme="https")
+
+    def __init__(self, *args, rooms, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["room"].queryset = rooms
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is it cancelled?",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Your partners (and, close to the start, your supervisor) will see this.",
+    )

@@ -20,6 +20,7 @@ from roleplay.models import (
     Round,
     RoundStatus,
     Scenario,
+    Session,
 )
 
 
@@ -133,3 +134,27 @@ def get_round_for(user: User, pk: int) -> Round:
     if round_ is None or not may(user, Action.MANAGE, round_.cohort):
         raise Http404("No such round.")
     return round_
+
+
+def sessions_visible_to(user: User) -> QuerySet[Session]:
+    """A trainee sees the sessions they sit in; supervisors those of the cohorts they manage."""
+    if not user.is_authenticated:
+        return Session.objects.none()
+    if user.is_programme_admin:
+        return Session.objects.all()
+    supervised = CohortMembership.objects.active().filter(user=user, role=Role.SUPERVISOR)
+    return Session.objects.filter(
+        Q(seats__user=user) | Q(pairing__round__cohort__in=supervised.values("cohort_id"))
+    ).distinct()
+
+
+def get_session_for(user: User, pk: int) -> Session:
+    session = (
+        sessions_visible_to(user)
+        .select_related("pairing__round__cohort", "room", "pairing__scenario")
+        .filter(pk=pk)
+        .first()
+    )
+    if session is None:
+        raise Http404("No such session.")
+    return session

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from .views import cohorts, dashboard, invitations, notifications, pairings, rounds, scenarios
+from .views import (
+    cohorts,
+    dashboard,
+    invitations,
+    notifications,
+    pairings,
+    rounds,
+    scenarios,
+    sessions,
+)
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -42,6 +51,11 @@ urlpatterns = [
     path("rounds/<int:pk>/absence/", rounds.round_absence, name="round_absence"),
     path("pairings/", pairings.my_pairings, name="my_pairings"),
     path("pairings/<int:pk>/", pairings.pairing_detail, name="pairing_detail"),
+    path("pairings/<int:pk>/book/", sessions.pairing_book, name="pairing_book"),
+    path("sessions/<int:pk>/", sessions.session_detail, name="session_detail"),
+    path("sessions/<int:pk>/confirm/", sessions.session_confirm, name="session_confirm"),
+    path("sessions/<int:pk>/reschedule/", sessions.session_reschedule, name="session_reschedule"),
+    path("sessions/<int:pk>/cancel/", sessions.session_cancel, name="session_cancel"),
     path("scenarios/", scenarios.scenario_list, name="scenario_list"),
     path("scenarios/new/", scenarios.scenario_form, name="scenario_create"),
     path("scenarios/<int:pk>/", scenarios.scenario_detail, name="scenario_detail"),

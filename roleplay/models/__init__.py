@@ -2,8 +2,19 @@ from .cohorts import Cohort, CohortMembership, Invitation, Role
 from .messages import Message, MessageKind, MessageState
 from .rounds import DoNotPair, Pairing, PairingMember, PairingRole, Round, RoundAbsence, RoundStatus
 from .scenarios import Scenario, Skill
+from .sessions import (
+    ACTIVE_SESSION,
+    Room,
+    Session,
+    SessionSeat,
+    SessionStatus,
+    Unavailability,
+    Weekday,
+    WeeklyHours,
+)
 
 __all__ = [
+    "ACTIVE_SESSION",
     "Cohort",
     "CohortMembership",
     "DoNotPair",
@@ -15,9 +26,16 @@ __all__ = [
     "PairingMember",
     "PairingRole",
     "Role",
+    "Room",
     "Round",
     "RoundAbsence",
     "RoundStatus",
     "Scenario",
+    "Session",
+    "SessionSeat",
+    "SessionStatus",
     "Skill",
+    "Unavailability",
+    "Weekday",
+    "WeeklyHours",
 ]

@@ -7,6 +7,14 @@ from django.utils import timezone
 class MessageKind(models.TextChoices):
     PAIRING_PUBLISHED = "pairing_published", "Pairing published"
     PAIRING_CHANGED = "pairing_changed", "Pairing changed"
+    PROPOSAL_WAITING = "proposal_waiting", "A proposed time waits for you"
+    SESSION_CONFIRMED = "session_confirmed", "Session confirmed"
+    SESSION_RESCHEDULED = "session_rescheduled", "Session rescheduled"
+    SESSION_CANCELLED = "session_cancelled", "Session cancelled"
+    LATE_CANCELLATION = "late_cancellation", "Late cancellation (to supervisors)"
+    REMINDER_24H = "reminder_24h", "Reminder 24 hours before"
+    REMINDER_1H = "reminder_1h", "Reminder 1 hour before"
+    SESSION_ENDED = "session_ended", "Session ended"
 
 
 class MessageState(models.TextChoices):

@@ -27,6 +27,19 @@ class Round(models.Model):
         related_name="+",
         help_text="This round's set, from which a client-role trainee may choose.",
     )
+    guard_hours = models.PositiveSmallIntegerField(
+        default=24,
+        help_text="No booking, rescheduling or cancelling this close to the start without a supervisor.",
+    )
+    buffer_minutes = models.PositiveSmallIntegerField(
+        default=15, help_text="Free time kept between one trainee's sessions."
+    )
+    max_per_day = models.PositiveSmallIntegerField(
+        default=2, help_text="Most sessions one trainee may have on one day."
+    )
+    max_per_week = models.PositiveSmallIntegerField(
+        default=5, help_text="Most sessions one trainee may have in one week."
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     # Rises with every change after publishing, so each change's notifications have their own key.
     revision = models.PositiveIntegerField(default=0)

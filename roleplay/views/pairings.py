@@ -2,9 +2,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from roleplay.forms import ChooseScenarioForm
-from roleplay.models import PairingRole
-from roleplay.permissions import get_pairing_for, may_read_brief
+from roleplay.forms import BookingForm, ChooseScenarioForm
+from roleplay.models import ACTIVE_SESSION, PairingRole, Room, RoundStatus
+from roleplay.permissions import Action, get_pairing_for, may, may_read_brief
 from roleplay.selectors.rounds import pairings_for_trainee
 from roleplay.services import pairing as pairing_services
 
@@ -38,7 +38,14 @@ def pairing_detail(request, pk: int):
             )
             messages.success(request, f"You will play “{form.cleaned_data['scenario'].title}”.")
             return redirect("pairing_detail", pk=pk)
+    active_session = pairing.sessions.filter(status__in=ACTIVE_SESSION).first()
     context = {
+        "active_session": active_session,
+        "past_sessions": pairing.sessions.exclude(status__in=ACTIVE_SESSION),
+        "booking_form": None
+        if active_session or pairing.round.status != RoundStatus.PUBLISHED
+        else BookingForm(rooms=Room.objects.filter(cohort=pairing.round.cohort)),
+        "manages": may(request.user, Action.MANAGE, pairing.round.cohort),
         "pairing": pairing,
         "members": members,
         "mine": mine,

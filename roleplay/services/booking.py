@@ -1,0 +1,381 @@
+"""Booking sessions: propose, confirm, counter-propose, schedule directly, reschedule, cancel.
+
+Every rule is checked inside the transaction that writes the booking, with the members' user rows
+locked (in id order, so two bookings never deadlock): a second booking for the same person waits
+for the first and then sees it. On PostgreSQL the exclusion constraints of migration 0005 back
+this up, so even a path that forgot to check could not double-book anyone or any room.
+"""
+
+import zoneinfo
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from roleplay.models import (
+    ACTIVE_SESSION,
+    MessageKind,
+    Pairing,
+    PairingMember,
+    Role,
+    Room,
+    RoundStatus,
+    Session,
+    SessionSeat,
+    SessionStatus,
+)
+from roleplay.permissions import Action, may
+
+from . import notify
+
+LATE_CANCELLATION = timedelta(hours=24)
+
+
+class BookingRefused(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+
+def _local(moment: datetime, user: User) -> datetime:
+    return timezone.localtime(moment, zoneinfo.ZoneInfo(user.time_zone))
+
+
+def _check_time(*, pairing: Pairing, start: datetime, end: datetime, actor: User) -> None:
+    round_ = pairing.round
+    if round_.status != RoundStatus.PUBLISHED:
+        raise BookingRefused(
+            "Sessions can be booked once the round is published and until it closes."
+        )
+    if start < round_.opens or end > round_.closes:
+        raise BookingRefused(
+            f"Choose a time inside the booking window, {_local(round_.opens, actor):%d %b %H:%M} "
+            f"to {_local(round_.closes, actor):%d %b %H:%M}."
+        )
+    _check_guard(round_=round_, start=start, actor=actor, doing="book")
+
+
+def _check_guard(*, round_, start: datetime, actor: User, doing: str) -> None:
+    if may(actor, Action.MANAGE, round_.cohort):
+        return
+    if start - timezone.now() < timedelta(hours=round_.guard_hours):
+        raise BookingRefused(
+            f"You cannot {doing} a session starting within {round_.guard_hours} hours; "
+            "ask your supervisor."
+        )
+
+
+def _lock_people(users: list[User]) -> None:
+    list(User.objects.select_for_update().filter(pk__in=[u.pk for u in users]).order_by("pk"))
+
+
+def _check_free(*, session: Session, members: list[PairingMember]) -> None:
+    """Nobody is in another active session then (with the round's buffer), within the daily and
+    weekly limits in their own zone, and the room is free."""
+    round_ = session.pairing.round
+    buffer = timedelta(minutes=round_.buffer_minutes)
+    for member in members:
+        user = member.trainee
+        seats = SessionSeat.objects.filter(user=user, active=True).exclude(session_id=session.pk)
+        if seats.filter(start__lt=session.end + buffer, end__gt=session.start - buffer).exists():
+            raise BookingRefused(
+                f"{user.name} already has a session at that time "
+                f"(or within {round_.buffer_minutes} minutes of it)."
+            )
+        local = _local(session.start, user)
+        day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        week = day - timedelta(days=day.weekday())
+        if (
+            seats.filter(start__gte=day, start__lt=day + timedelta(days=1)).count()
+            >= round_.max_per_day
+        ):
+            raise BookingRefused(f"{user.name} already has {round_.max_per_day} sessions that day.")
+        if (
+            seats.filter(start__gte=week, start__lt=week + timedelta(days=7)).count()
+            >= round_.max_per_week
+        ):
+            raise BookingRefused(
+                f"{user.name} already has {round_.max_per_week} sessions that week."
+            )
+    if session.room_id:
+        clash = Session.objects.filter(
+            room_id=session.room_id,
+            status=SessionStatus.SCHEDULED,
+            start__lt=session.end,
+            end__gt=session.start,
+        ).exclude(pk=session.pk)
+        if clash.exists():
+            raise BookingRefused(f"{session.room} is booked at that time.")
+
+
+def _members(pairing: Pairing) -> list[PairingMember]:
+    return list(pairing.members.select_related("trainee").order_by("trainee_id"))
+
+
+def _require_member_or_supervisor(pairing: Pairing, user: User) -> None:
+    if not (
+        pairing.members.filter(trainee=user).exists()
+        or may(user, Action.MANAGE, pairing.round.cohort)
+    ):
+        raise BookingRefused("Only the pairing's members and supervisors can do that.")
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def session_propose(
+    *,
+    pairing: Pairing,
+    proposer: User,
+    start: datetime,
+    room: Room | None = None,
+    video_url: str = "",
+) -> Session:
+    """Put a time on the table. The proposer agrees to it; every other member must confirm."""
+    pairing = Pairing.objects.select_for_update().select_related("round__cohort").get(pk=pairing.pk)
+    _require_member_or_supervisor(pairing, proposer)
+    if pairing.sessions.filter(status__in=ACTIVE_SESSION).exists():
+        raise BookingRefused("This pairing already has a session; reschedule it instead.")
+    members = _members(pairing)
+    end = start + timedelta(minutes=pairing.round.session_minutes)
+    _check_time(pairing=pairing, start=start, end=end, actor=proposer)
+    _check_room_belongs(pairing, room)
+    session = Session(
+        pairing=pairing, start=start, end=end, room=room, video_url=video_url, proposed_by=proposer
+    )
+    _lock_people([m.trainee for m in members])
+    _check_free(session=session, members=members)
+    session.save()
+    SessionSeat.objects.bulk_create(
+        SessionSeat(
+            session=session,
+            user=m.trainee,
+            role=m.role,
+            start=start,
+            end=end,
+            confirmed_sequence=0 if m.trainee_id == proposer.pk else None,
+        )
+        for m in members
+    )
+    _notify_waiting(session, members, proposer, MessageKind.PROPOSAL_WAITING)
+    return session
+
+
+def _check_room_belongs(pairing: Pairing, room: Room | None) -> None:
+    if room is not None and room.cohort_id != pairing.round.cohort_id:
+        raise BookingRefused("Choose one of your cohort's rooms.")
+
+
+@transaction.atomic
+def session_confirm(*, session: Session, user: User) -> Session:
+    """Agree to the time on the table; the last agreement schedules the session."""
+    session = _locked(session)
+    if session.status != SessionStatus.PROPOSED:
+        raise BookingRefused("There is no proposed time waiting for confirmation.")
+    seat = session.seats.filter(user=user).first()
+    if seat is None:
+        raise BookingRefused("Only the pairing's members confirm a time.")
+    seat.confirmed_sequence = session.sequence
+    seat.save(update_fields=["confirmed_sequence"])
+    if not session.seats.exclude(confirmed_sequence=session.sequence).exists():
+        _schedule(session)
+    return session
+
+
+@transaction.atomic
+def session_schedule_directly(
+    *, pairing: Pairing, supervisor: User, start: datetime, room=None, video_url: str = ""
+) -> Session:
+    """A supervisor books a pairing without asking for confirmations (and past the guard time)."""
+    if not may(supervisor, Action.MANAGE, pairing.round.cohort):
+        raise BookingRefused("Only the cohort's supervisors schedule sessions directly.")
+    session = session_propose(
+        pairing=pairing, proposer=supervisor, start=start, room=room, video_url=video_url
+    )
+    session.seats.update(confirmed_sequence=session.sequence)
+    _schedule(session)
+    return session
+
+
+@transaction.atomic
+def session_reschedule(
+    *, session: Session, user: User, start: datetime, room=None, video_url: str | None = None
+) -> Session:
+    """Counter-propose or reschedule: a new time that everyone must confirm again."""
+    session = _locked(session)
+    pairing = session.pairing
+    _require_member_or_supervisor(pairing, user)
+    if session.status not in (SessionStatus.PROPOSED, SessionStatus.SCHEDULED):
+        raise BookingRefused("Only a proposed or scheduled session can be moved.")
+    was_scheduled = session.status == SessionStatus.SCHEDULED
+    if was_scheduled:
+        _check_guard(round_=pairing.round, start=session.start, actor=user, doing="reschedule")
+    end = start + timedelta(minutes=pairing.round.session_minutes)
+    _check_time(pairing=pairing, start=start, end=end, actor=user)
+    _check_room_belongs(pairing, room)
+    members = _members(pairing)
+    session.start, session.end, session.room = start, end, room
+    if video_url is not None:
+        session.video_url = video_url
+    _lock_people([m.trainee for m in members])
+    _check_free(session=session, members=members)
+    session.sequence += 1
+    session.status = SessionStatus.PROPOSED
+    session.proposed_by = user
+    session.save()
+    session.seats.update(start=start, end=end, active=False, confirmed_sequence=None)
+    session.seats.filter(user=user).update(confirmed_sequence=session.sequence)
+    notify.messages_withdraw(dedupe_key_prefix=f"session:{session.pk}:")
+    kind = MessageKind.SESSION_RESCHEDULED if was_scheduled else MessageKind.PROPOSAL_WAITING
+    _notify_waiting(session, members, user, kind)
+    return session
+
+
+@transaction.atomic
+def session_cancel(*, session: Session, user: User, reason: str) -> Session:
+    session = _locked(session)
+    pairing = session.pairing
+    _require_member_or_supervisor(pairing, user)
+    if not reason.strip():
+        raise BookingRefused("Say why the session is cancelled; your partners will see it.")
+    if session.status not in (SessionStatus.PROPOSED, SessionStatus.SCHEDULED):
+        raise BookingRefused("This session cannot be cancelled any more.")
+    _check_guard(round_=pairing.round, start=session.start, actor=user, doing="cancel")
+    now = timezone.now()
+    session.status = SessionStatus.CANCELLED
+    session.cancel_reason = reason.strip()
+    session.cancelled_by = user
+    session.cancelled_at = now
+    session.late_cancellation = session.start - now < LATE_CANCELLATION
+    session.sequence += 1
+    session.save()
+    session.seats.update(active=False)
+    notify.messages_withdraw(dedupe_key_prefix=f"session:{session.pk}:")
+    for member in _members(pairing):
+        if member.trainee_id != user.pk:
+            _queue(
+                session,
+                member.trainee,
+                MessageKind.SESSION_CANCELLED,
+                f"{_when(session, member.trainee)} is cancelled",
+                f"{user.name} cancelled the session: {session.cancel_reason}",
+            )
+    if session.late_cancellation:
+        supervisors = User.objects.filter(
+            memberships__cohort=pairing.round.cohort,
+            memberships__role=Role.SUPERVISOR,
+            memberships__ended_at__isnull=True,
+        )
+        for supervisor in supervisors:
+            _queue(
+                session,
+                supervisor,
+                MessageKind.LATE_CANCELLATION,
+                f"Late cancellation: {_when(session, supervisor)}",
+                f"{user.name} cancelled a session less than 24 hours before it starts. "
+                f"Reason: {session.cancel_reason}",
+            )
+    return session
+
+
+def _locked(session: Session) -> Session:
+    return (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("pairing__round__cohort", "room")
+        .get(pk=session.pk)
+    )
+
+
+def _schedule(session: Session) -> None:
+    members = _members(session.pairing)
+    _lock_people([m.trainee for m in members])
+    _check_free(session=session, members=members)
+    try:
+        with transaction.atomic():
+            session.seats.update(active=True)
+            session.status = SessionStatus.SCHEDULED
+            session.save(update_fields=["status", "updated_at"])
+    except IntegrityError as exc:  # the database's exclusion constraints: someone got there first
+        raise BookingRefused(
+            "Someone in this pairing (or the room) was booked at that time a moment ago."
+        ) from exc
+    for member in members:
+        user = member.trainee
+        when = _when(session, user)
+        _queue(
+            session,
+            user,
+            MessageKind.SESSION_CONFIRMED,
+            f"Confirmed: {when}",
+            f"Your {member.get_role_display().lower()} session is booked for {when}.{_where(session)}",
+        )
+        for kind, before in (
+            (MessageKind.REMINDER_24H, timedelta(hours=24)),
+            (MessageKind.REMINDER_1H, timedelta(hours=1)),
+        ):
+            if session.start - before > timezone.now():
+                _queue(
+                    session,
+                    user,
+                    kind,
+                    f"Reminder: {when}",
+                    f"Your session starts {when}.{_where(session)}",
+                    due_at=session.start - before,
+                )
+        _queue(
+            session,
+            user,
+            MessageKind.SESSION_ENDED,
+            f"How did it go? {when}",
+            "Your session has ended. Open it in Dyad to see what comes next.",
+            due_at=session.end,
+        )
+
+
+# --- messages --------------------------------------------------------------------------------
+
+
+def _when(session: Session, user: User) -> str:
+    local = _local(session.start, user)
+    return f"{local:%A %d %B, %H:%M} ({user.time_zone})"
+
+
+def _where(session: Session) -> str:
+    if session.room:
+        return f" Room: {session.room}."
+    if session.video_url:
+        return f" Video link: {session.video_url}"
+    return ""
+
+
+def _queue(session, user, kind, subject, body, due_at=None) -> None:
+    notify.message_queue(
+        kind=kind,
+        recipient=user,
+        dedupe_key=f"session:{session.pk}:{session.sequence}:{kind}:{user.pk}",
+        subject=subject,
+        body=body,
+        link=reverse("session_detail", args=[session.pk]),
+        due_at=due_at,
+    )
+
+
+def _notify_waiting(session, members, actor, kind) -> None:
+    for member in members:
+        if member.trainee_id == actor.pk:
+            continue
+        when = _when(session, member.trainee)
+        verb = "proposes" if kind == MessageKind.PROPOSAL_WAITING else "moved your session to"
+        _queue(
+            session,
+            member.trainee,
+            kind,
+            f"{actor.name} {verb} {when}",
+            f"{actor.name} {verb} {when}. Confirm it or suggest another time.",
+        )

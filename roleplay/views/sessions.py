@@ -1,0 +1,117 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from roleplay.forms import BookingForm, CancelForm
+from roleplay.models import Room, SessionStatus
+from roleplay.permissions import Action, get_pairing_for, get_session_for, may
+from roleplay.services import booking
+
+
+def _rooms(cohort):
+    return Room.objects.filter(cohort=cohort)
+
+
+@login_required
+@require_POST
+def pairing_book(request, pk: int):
+    """Propose a time (members), or schedule it outright (supervisors ticking "schedule now")."""
+    pairing = get_pairing_for(request.user, pk)
+    form = BookingForm(request.POST, rooms=_rooms(pairing.round.cohort))
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[field].label}: {error}")
+        return redirect("pairing_detail", pk=pk)
+    try:
+        if request.POST.get("directly") and may(request.user, Action.MANAGE, pairing.round.cohort):
+            session = booking.session_schedule_directly(
+                pairing=pairing, supervisor=request.user, **form.cleaned_data
+            )
+            messages.success(request, "The session is scheduled; everyone is told.")
+        else:
+            session = booking.session_propose(
+                pairing=pairing, proposer=request.user, **form.cleaned_data
+            )
+            messages.success(request, "Proposed. Your partners are asked to confirm.")
+    except booking.BookingRefused as exc:
+        messages.error(request, exc.reason)
+        return redirect("pairing_detail", pk=pk)
+    return redirect("session_detail", pk=session.pk)
+
+
+@login_required
+def session_detail(request, pk: int):
+    session = get_session_for(request.user, pk)
+    seats = list(session.seats.select_related("user").order_by("role"))
+    mine = next((seat for seat in seats if seat.user_id == request.user.pk), None)
+    open_ = session.status in (SessionStatus.PROPOSED, SessionStatus.SCHEDULED)
+    context = {
+        "session": session,
+        "seats": seats,
+        "may_confirm": bool(
+            mine
+            and session.status == SessionStatus.PROPOSED
+            and mine.confirmed_sequence != session.sequence
+        ),
+        "may_change": open_,
+        "booking_form": BookingForm(
+            rooms=_rooms(session.pairing.round.cohort),
+            initial={"start": session.start, "room": session.room, "video_url": session.video_url},
+        ),
+        "cancel_form": CancelForm(),
+    }
+    return render(request, "roleplay/session_detail.html", context)
+
+
+@login_required
+@require_POST
+def session_confirm(request, pk: int):
+    session = get_session_for(request.user, pk)
+    try:
+        session = booking.session_confirm(session=session, user=request.user)
+    except booking.BookingRefused as exc:
+        messages.error(request, exc.reason)
+    else:
+        if session.status == SessionStatus.SCHEDULED:
+            messages.success(request, "Everyone has confirmed: the session is scheduled.")
+        else:
+            messages.success(request, "Confirmed. Waiting for your partners.")
+    return redirect("session_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def session_reschedule(request, pk: int):
+    session = get_session_for(request.user, pk)
+    form = BookingForm(request.POST, rooms=_rooms(session.pairing.round.cohort))
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[field].label}: {error}")
+        return redirect("session_detail", pk=pk)
+    try:
+        booking.session_reschedule(session=session, user=request.user, **form.cleaned_data)
+    except booking.BookingRefused as exc:
+        messages.error(request, exc.reason)
+    else:
+        messages.success(request, "New time proposed; everyone confirms again.")
+    return redirect("session_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def session_cancel(request, pk: int):
+    session = get_session_for(request.user, pk)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why the session is cancelled; your partners will see it.")
+        return redirect("session_detail", pk=pk)
+    try:
+        booking.session_cancel(session=session, user=request.user, **form.cleaned_data)
+    except booking.BookingRefused as exc:
+        messages.error(request, exc.reason)
+    else:
+        messages.success(request, "The session is cancelled and your partners are told.")
+    return redirect("session_detail", pk=pk)

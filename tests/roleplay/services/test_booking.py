@@ -1,0 +1,329 @@
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import IntegrityError, connection, transaction
+
+from roleplay.models import (
+    Message,
+    MessageKind,
+    MessageState,
+    PairingRole,
+    Role,
+    Room,
+    RoundStatus,
+    SessionSeat,
+    SessionStatus,
+)
+from roleplay.services import booking
+from roleplay.services.pairing import Arrangement, round_arrange, round_publish, trainees_present
+from roleplay.services.rounds import absence_set
+from tests.factories import MembershipFactory, RoundFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def make_pairing(cohort, *people, opens=NOW, closes=NOW + timedelta(days=40), name="Round A"):
+    round_ = RoundFactory(cohort=cohort, name=name, opens=opens, closes=closes)
+    for other in trainees_present(round_):
+        if other not in people:
+            absence_set(round_=round_, trainee=other, absent=True)
+    roles = [PairingRole.CLIENT, PairingRole.THERAPIST, PairingRole.OBSERVER]
+    round_arrange(
+        round_=round_,
+        arrangement=Arrangement(
+            members={p.pk: ("a", role) for p, role in zip(people, roles, strict=False)}
+        ),
+    )
+    round_publish(round_=round_)
+    round_.refresh_from_db()
+    Message.objects.all().delete()
+    return round_.pairings.get()
+
+
+@pytest.fixture
+def pair(cohort):
+    ana = MembershipFactory(
+        cohort=cohort, user=UserFactory(display_name="Ana", time_zone="Europe/London")
+    ).user
+    ben = MembershipFactory(
+        cohort=cohort, user=UserFactory(display_name="Ben", time_zone="America/New_York")
+    ).user
+    return make_pairing(cohort, ana, ben), ana, ben
+
+
+def kinds_for(user):
+    return sorted(Message.objects.filter(recipient=user).values_list("kind", flat=True))
+
+
+def test_propose_then_confirm_schedules_and_queues_every_message(pair):
+    pairing, ana, ben = pair
+    start = NOW + timedelta(days=3)
+    session = booking.session_propose(pairing=pairing, proposer=ana, start=start)
+
+    assert session.status == SessionStatus.PROPOSED
+    assert session.end == start + timedelta(minutes=50)
+    assert kinds_for(ben) == [MessageKind.PROPOSAL_WAITING]
+    waiting = Message.objects.get(recipient=ben)
+    assert waiting.subject == "Ana proposes Thursday 04 March, 04:00 (America/New_York)"
+
+    booking.session_confirm(session=session, user=ben)
+    session.refresh_from_db()
+    assert session.status == SessionStatus.SCHEDULED
+    assert SessionSeat.objects.filter(session=session, active=True).count() == 2
+    assert kinds_for(ana) == sorted(
+        [
+            MessageKind.SESSION_CONFIRMED,
+            MessageKind.REMINDER_24H,
+            MessageKind.REMINDER_1H,
+            MessageKind.SESSION_ENDED,
+        ]
+    )
+    due = dict(Message.objects.filter(recipient=ana).values_list("kind", "due_at"))
+    assert due[MessageKind.REMINDER_24H] == start - timedelta(hours=24)
+    assert due[MessageKind.REMINDER_1H] == start - timedelta(hours=1)
+    assert due[MessageKind.SESSION_ENDED] == session.end
+
+
+def test_a_time_outside_the_window_is_refused(pair):
+    pairing, ana, _ = pair
+    with pytest.raises(booking.BookingRefused, match="inside the booking window"):
+        booking.session_propose(pairing=pairing, proposer=ana, start=NOW + timedelta(days=60))
+
+
+def test_the_guard_time_binds_trainees_but_not_supervisors(pair, supervisor):
+    pairing, ana, _ = pair
+    soon = NOW + timedelta(hours=5)
+    with pytest.raises(booking.BookingRefused, match="within 24 hours"):
+        booking.session_propose(pairing=pairing, proposer=ana, start=soon)
+    session = booking.session_schedule_directly(pairing=pairing, supervisor=supervisor, start=soon)
+    assert session.status == SessionStatus.SCHEDULED
+
+
+def test_a_second_session_too_close_to_the_first_is_refused(cohort, pair, supervisor):
+    pairing, ana, _ = pair
+    cleo = MembershipFactory(cohort=cohort).user
+    other = make_pairing(cohort, ana, cleo, name="Round B")
+    start = NOW + timedelta(days=3)
+    booking.session_schedule_directly(pairing=pairing, supervisor=supervisor, start=start)
+    with pytest.raises(booking.BookingRefused, match="Ana already has a session at that time"):
+        booking.session_propose(pairing=other, proposer=cleo, start=start + timedelta(minutes=55))
+    booking.session_propose(pairing=other, proposer=cleo, start=start + timedelta(minutes=65))
+
+
+def test_the_daily_limit_counts_in_the_trainees_own_zone(cohort, pair, supervisor):
+    pairing, ana, _ = pair
+    pairing.round.max_per_day = 1
+    pairing.round.save()
+    cleo = MembershipFactory(cohort=cohort).user
+    other = make_pairing(cohort, ana, cleo, name="Round B")
+    other.round.max_per_day = 1
+    other.round.save()
+    day = datetime(2027, 3, 4, 10, 0, tzinfo=UTC)
+    booking.session_schedule_directly(pairing=pairing, supervisor=supervisor, start=day)
+    with pytest.raises(booking.BookingRefused, match="Ana already has 1 sessions that day"):
+        booking.session_schedule_directly(
+            pairing=other, supervisor=supervisor, start=day + timedelta(hours=4)
+        )
+
+
+def test_a_room_holds_one_session_at_a_time(cohort, pair, supervisor):
+    pairing, *_ = pair
+    room = Room.objects.create(cohort=cohort, name="Room 2")
+    dee, eli = (MembershipFactory(cohort=cohort).user for _ in range(2))
+    other = make_pairing(cohort, dee, eli, name="Round B")
+    start = NOW + timedelta(days=3)
+    booking.session_schedule_directly(
+        pairing=pairing, supervisor=supervisor, start=start, room=room
+    )
+    with pytest.raises(booking.BookingRefused, match="Room 2 is booked at that time"):
+        booking.session_propose(
+            pairing=other, proposer=dee, start=start + timedelta(minutes=30), room=room
+        )
+
+
+def test_rescheduling_asks_everyone_again_and_withdraws_old_reminders(pair):
+    pairing, ana, ben = pair
+    session = booking.session_propose(pairing=pairing, proposer=ana, start=NOW + timedelta(days=3))
+    booking.session_confirm(session=session, user=ben)
+
+    booking.session_reschedule(session=session, user=ben, start=NOW + timedelta(days=4))
+    session.refresh_from_db()
+
+    assert (session.status, session.sequence) == (SessionStatus.PROPOSED, 1)
+    assert not SessionSeat.objects.filter(session=session, active=True).exists()
+    reminders = Message.objects.filter(kind__in=[MessageKind.REMINDER_24H, MessageKind.REMINDER_1H])
+    assert set(reminders.values_list("state", flat=True)) == {MessageState.WITHDRAWN}
+    assert MessageKind.SESSION_RESCHEDULED in kinds_for(ana)
+    booking.session_confirm(session=session, user=ana)
+    session.refresh_from_db()
+    assert session.status == SessionStatus.SCHEDULED
+
+
+def test_cancelling_needs_a_reason_and_late_ones_reach_the_supervisor(pair, supervisor):
+    pairing, ana, ben = pair
+    session = booking.session_schedule_directly(
+        pairing=pairing, supervisor=supervisor, start=NOW + timedelta(hours=30)
+    )
+    with pytest.raises(booking.BookingRefused, match="Say why"):
+        booking.session_cancel(session=session, user=ana, reason="  ")
+    with time_machine.travel(NOW + timedelta(hours=2), tick=False):
+        booking.session_cancel(session=session, user=ana, reason="Unwell")
+    session.refresh_from_db()
+    assert session.status == SessionStatus.CANCELLED and not session.late_cancellation
+    assert MessageKind.SESSION_CANCELLED in kinds_for(ben)
+    assert (
+        Message.objects.filter(recipient=ana, kind=MessageKind.REMINDER_1H).get().state
+        == MessageState.WITHDRAWN
+    )
+
+    again = booking.session_schedule_directly(
+        pairing=pairing, supervisor=supervisor, start=NOW + timedelta(hours=20)
+    )
+    booking.session_cancel(session=again, user=supervisor, reason="Room flooded")
+    again.refresh_from_db()
+    assert again.late_cancellation
+    assert kinds_for(supervisor) == [MessageKind.LATE_CANCELLATION]
+
+
+def test_the_database_refuses_overlapping_active_seats(pair, supervisor, cohort):
+    """Invariant 1 is the database's, not only the service's."""
+    pairing, ana, _ = pair
+    session = booking.session_schedule_directly(
+        pairing=pairing, supervisor=supervisor, start=NOW + timedelta(days=3)
+    )
+    other = make_pairing(cohort, ana, MembershipFactory(cohort=cohort).user, name="Round B")
+    clash = other.sessions.model.objects.create(
+        pairing=other, start=session.start, end=session.end, proposed_by=ana
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SessionSeat.objects.create(
+            session=clash,
+            user=ana,
+            role="client",
+            start=session.start,
+            end=session.end,
+            active=True,
+        )
+
+
+def test_the_database_refuses_a_double_booked_room(pair, supervisor, cohort):
+    pairing, *_ = pair
+    room = Room.objects.create(cohort=cohort, name="Room 1")
+    session = booking.session_schedule_directly(
+        pairing=pairing, supervisor=supervisor, start=NOW + timedelta(days=3), room=room
+    )
+    other = make_pairing(
+        cohort, *(MembershipFactory(cohort=cohort).user for _ in range(2)), name="B"
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        other.sessions.model.objects.create(
+            pairing=other,
+            start=session.start,
+            end=session.end,
+            room=room,
+            status=SessionStatus.SCHEDULED,
+            proposed_by=supervisor,
+        )
+
+
+def test_booking_across_a_daylight_saving_switch_for_two_zones(cohort, supervisor):
+    """The UK moves its clocks on 28 March 2027, the US on 14 March: the same UTC instant is shown
+    in each trainee's own zone, and the 24-hour reminder is 24 real hours before."""
+    ana = MembershipFactory(
+        cohort=cohort, user=UserFactory(display_name="Ana", time_zone="Europe/London")
+    ).user
+    ben = MembershipFactory(
+        cohort=cohort, user=UserFactory(display_name="Ben", time_zone="America/New_York")
+    ).user
+    pairing = make_pairing(cohort, ana, ben)
+    start = datetime(
+        2027, 3, 28, 11, 0, tzinfo=UTC
+    )  # 12:00 in London (BST), 07:00 in New York (EDT)
+
+    session = booking.session_propose(pairing=pairing, proposer=ana, start=start)
+    assert (
+        Message.objects.get(recipient=ben).subject
+        == "Ana proposes Sunday 28 March, 07:00 (America/New_York)"
+    )
+    booking.session_confirm(session=session, user=ben)
+
+    confirmed = Message.objects.get(recipient=ana, kind=MessageKind.SESSION_CONFIRMED)
+    assert confirmed.subject == "Confirmed: Sunday 28 March, 12:00 (Europe/London)"
+    reminder = Message.objects.get(recipient=ana, kind=MessageKind.REMINDER_24H)
+    assert reminder.due_at == datetime(2027, 3, 27, 11, 0, tzinfo=UTC)  # 11:00 GMT the day before
+    assert reminder.subject == "Reminder: Sunday 28 March, 12:00 (Europe/London)"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_confirmations_for_one_trainee_let_exactly_one_win(cohort):
+    """Three partners each confirm, at the same moment, a session with Ana at the same hour."""
+    ana = MembershipFactory(cohort=cohort, user=UserFactory(display_name="Ana")).user
+    start = NOW + timedelta(days=3)
+    sessions, partners = [], []
+    for number in range(3):
+        partner = MembershipFactory(cohort=cohort, role=Role.TRAINEE).user
+        pairing = make_pairing(cohort, ana, partner, name=f"Round {number}")
+        sessions.append(booking.session_propose(pairing=pairing, proposer=ana, start=start))
+        partners.append(partner)
+
+    barrier = threading.Barrier(3)
+    outcomes: list[str] = []
+
+    def confirm(session, partner):
+        barrier.wait()
+        try:
+            booking.session_confirm(session=session, user=partner)
+            outcomes.append("scheduled")
+        except booking.BookingRefused as exc:
+            outcomes.append(exc.reason)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=confirm, args=pair) for pair in zip(sessions, partners, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == [
+        "Ana already has a session at that time (or within 15 minutes of it).",
+        "Ana already has a session at that time (or within 15 minutes of it).",
+        "scheduled",
+    ]
+    assert SessionSeat.objects.filter(user=ana, active=True).count() == 1
+
+
+def test_a_trainee_cannot_book_for_a_pairing_that_is_not_theirs(pair, cohort):
+    pairing, *_ = pair
+    with pytest.raises(booking.BookingRefused, match="Only the pairing's members"):
+        booking.session_propose(
+            pairing=pairing,
+            proposer=MembershipFactory(cohort=cohort).user,
+            start=NOW + timedelta(days=3),
+        )
+
+
+def test_a_draft_round_cannot_be_booked(cohort):
+    ana, ben = (MembershipFactory(cohort=cohort).user for _ in range(2))
+    round_ = RoundFactory(cohort=cohort, opens=NOW, closes=NOW + timedelta(days=9))
+    round_arrange(
+        round_=round_,
+        arrangement=Arrangement(members={ana.pk: ("a", "client"), ben.pk: ("a", "therapist")}),
+    )
+    assert round_.status == RoundStatus.DRAFT
+    with pytest.raises(booking.BookingRefused, match="once the round is published"):
+        booking.session_propose(
+            pairing=round_.pairings.get(), proposer=ana, start=NOW + timedelta(days=3)
+        )
