@@ -25,4 +25,22 @@ app.conf.beat_schedule = {
         "task": "roleplay.tasks.messages_send_due",
         "schedule": 60.0,
     },
+    # Scheduled sessions whose end has passed become completed; every 5 minutes keeps the
+    # "session ended" state close to the real end without busy work.
+    "sessions-complete": {
+        "task": "roleplay.tasks.sessions_complete",
+        "schedule": 300.0,
+    },
+    # Unbooked pairs 3 days (trainees) and 1 day (supervisors) before booking closes. Hourly: a
+    # window can close at any hour, and the dedupe keys make every later tick a no-op.
+    "unbooked-nudges": {
+        "task": "roleplay.tasks.unbooked_nudges",
+        "schedule": 3600.0,
+    },
+    # Weekly digests are due Monday 08:00 in each supervisor's own zone; zones differ by hours
+    # (and by 30 or 45 minutes), so beat asks every 15 minutes whose Monday morning it is.
+    "supervisor-digests": {
+        "task": "roleplay.tasks.supervisor_digests",
+        "schedule": 900.0,
+    },
 }

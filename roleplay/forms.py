@@ -6,7 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from accounts.models import User
 from accounts.timezones import timezone_choices
-from roleplay.models import Cohort, Round, Scenario, Skill
+from roleplay.models import Cohort, Room, Round, Scenario, Skill, Unavailability, WeeklyHours
 from roleplay.services.invitations import MAX_ROWS, InviteRow, rows_from_csv, rows_from_text
 
 MAX_CSV_BYTES = 1024 * 1024
@@ -226,3 +226,44 @@ class CancelForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Your partners (and, close to the start, your supervisor) will see this.",
     )
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+
+class WeeklyHoursForm(forms.ModelForm):
+    class Meta:
+        model = WeeklyHours
+        fields = ["weekday", "start", "end"]
+        labels = {"start": "From", "end": "Until"}
+        widgets = {"start": TimeInput(), "end": TimeInput()}
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end <= start:
+            self.add_error("end", "End after the start (split a block that crosses midnight).")
+        return cleaned
+
+
+class UnavailabilityForm(forms.ModelForm):
+    class Meta:
+        model = Unavailability
+        fields = ["start", "end", "note"]
+        labels = {"start": "Away from", "end": "Back at", "note": "Note (only you see it)"}
+        widgets = {"start": DateTimeInput(), "end": DateTimeInput()}
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end <= start:
+            self.add_error("end", "Back must be after away.")
+        return cleaned
+
+
+class RoomForm(forms.ModelForm):
+    class Meta:
+        model = Room
+        fields = ["name"]
+        labels = {"name": "Room name"}

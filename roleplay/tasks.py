@@ -4,7 +4,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from roleplay.services import invitations, notify
+from roleplay.services import invitations, notify, periodic
 
 
 @shared_task(
@@ -38,3 +38,18 @@ def messages_send_due() -> int:
     for message_id in due:
         message_send.delay(message_id)
     return len(due)
+
+
+@shared_task
+def sessions_complete() -> int:
+    return periodic.sessions_complete()
+
+
+@shared_task
+def unbooked_nudges() -> int:
+    return periodic.unbooked_nudges_queue()
+
+
+@shared_task
+def supervisor_digests() -> int:
+    return periodic.supervisor_digests_queue()

@@ -1,6 +1,8 @@
 from django.urls import path
 
 from .views import (
+    availability,
+    calendar,
     cohorts,
     dashboard,
     invitations,
@@ -53,6 +55,9 @@ urlpatterns = [
     path("pairings/<int:pk>/", pairings.pairing_detail, name="pairing_detail"),
     path("pairings/<int:pk>/book/", sessions.pairing_book, name="pairing_book"),
     path("sessions/<int:pk>/", sessions.session_detail, name="session_detail"),
+    path("sessions/<int:pk>/session.ics", calendar.session_ics, name="session_ics"),
+    path("calendar/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
+    path("calendar/new-link/", calendar.calendar_regenerate, name="calendar_regenerate"),
     path("sessions/<int:pk>/confirm/", sessions.session_confirm, name="session_confirm"),
     path("sessions/<int:pk>/reschedule/", sessions.session_reschedule, name="session_reschedule"),
     path("sessions/<int:pk>/cancel/", sessions.session_cancel, name="session_cancel"),
@@ -61,5 +66,21 @@ urlpatterns = [
     path("scenarios/<int:pk>/", scenarios.scenario_detail, name="scenario_detail"),
     path("scenarios/<int:pk>/edit/", scenarios.scenario_form, name="scenario_edit"),
     path("notifications/", notifications.notification_list, name="notifications"),
+    path("availability/", availability.my_availability, name="my_availability"),
+    path(
+        "availability/<str:kind>/<int:pk>/delete/",
+        availability.availability_delete,
+        name="availability_delete",
+    ),
+    path(
+        "cohorts/<int:pk>/booking/",
+        availability.cohort_booking_settings,
+        name="cohort_booking_settings",
+    ),
+    path(
+        "cohorts/<int:pk>/booking/<str:kind>/<int:item_id>/delete/",
+        availability.cohort_booking_delete,
+        name="cohort_booking_delete",
+    ),
     path("invitations/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
 ]

@@ -1,5 +1,6 @@
+from .calendar import CalendarFeed
 from .cohorts import Cohort, CohortMembership, Invitation, Role
-from .messages import Message, MessageKind, MessageState
+from .messages import OPTIONAL_KINDS, EmailPreferences, Message, MessageKind, MessageState
 from .rounds import DoNotPair, Pairing, PairingMember, PairingRole, Round, RoundAbsence, RoundStatus
 from .scenarios import Scenario, Skill
 from .sessions import (
@@ -15,9 +16,12 @@ from .sessions import (
 
 __all__ = [
     "ACTIVE_SESSION",
+    "OPTIONAL_KINDS",
+    "CalendarFeed",
     "Cohort",
     "CohortMembership",
     "DoNotPair",
+    "EmailPreferences",
     "Invitation",
     "Message",
     "MessageKind",

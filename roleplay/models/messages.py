@@ -15,12 +15,24 @@ class MessageKind(models.TextChoices):
     REMINDER_24H = "reminder_24h", "Reminder 24 hours before"
     REMINDER_1H = "reminder_1h", "Reminder 1 hour before"
     SESSION_ENDED = "session_ended", "Session ended"
+    UNBOOKED_NUDGE = "unbooked_nudge", "Pairing not booked yet"
+    WEEKLY_DIGEST = "weekly_digest", "Weekly digest (supervisors)"
+
+
+OPTIONAL_KINDS = [
+    MessageKind.REMINDER_24H,
+    MessageKind.REMINDER_1H,
+    MessageKind.SESSION_ENDED,
+    MessageKind.UNBOOKED_NUDGE,
+    MessageKind.WEEKLY_DIGEST,
+]
 
 
 class MessageState(models.TextChoices):
     PENDING = "pending", "Pending"
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
+    IN_APP = "in_app", "In the app only (email turned off)"
     FAILED = "failed", "Failed"
     WITHDRAWN = "withdrawn", "Withdrawn"
 
@@ -64,3 +76,18 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient}"
+
+
+class EmailPreferences(models.Model):
+    """Which optional messages someone wants by email; they always appear in the app."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preferences"
+    )
+    muted_kinds = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name_plural = "email preferences"
+
+    def __str__(self) -> str:
+        return f"Email preferences of {self.user}"

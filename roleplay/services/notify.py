@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
-from roleplay.models import Message, MessageState
+from roleplay.models import OPTIONAL_KINDS, EmailPreferences, Message, MessageState
 
 from .queue import enqueue_on_commit
 
@@ -69,6 +69,11 @@ def message_send(*, message_id: int) -> bool:
     if not claimed:
         return False
     message = Message.objects.select_related("recipient").get(pk=message_id)
+    if _email_muted(message):
+        Message.objects.filter(pk=message_id).update(
+            state=MessageState.IN_APP, sent_at=timezone.now(), sending_since=None
+        )
+        return False
     try:
         _email(message).send()
     except Exception as exc:
@@ -84,6 +89,21 @@ def message_send(*, message_id: int) -> bool:
         state=MessageState.SENT, sent_at=timezone.now(), sending_since=None, last_error=""
     )
     return True
+
+
+def _email_muted(message: Message) -> bool:
+    if message.kind not in OPTIONAL_KINDS:
+        return False
+    preferences = EmailPreferences.objects.filter(user_id=message.recipient_id).first()
+    return preferences is not None and message.kind in preferences.muted_kinds
+
+
+def email_preferences_set(*, user: User, muted_kinds: list[str]) -> EmailPreferences:
+    """Turn optional emails off (or on again); essential ones cannot be muted."""
+    preferences, _ = EmailPreferences.objects.get_or_create(user=user)
+    preferences.muted_kinds = sorted(set(muted_kinds) & set(OPTIONAL_KINDS))
+    preferences.save(update_fields=["muted_kinds"])
+    return preferences
 
 
 def _email(message: Message) -> EmailMultiAlternatives:

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from roleplay.forms import BookingForm, ChooseScenarioForm
 from roleplay.models import ACTIVE_SESSION, PairingRole, Room, RoundStatus
 from roleplay.permissions import Action, get_pairing_for, may, may_read_brief
+from roleplay.selectors.booking import booking_suggestions
 from roleplay.selectors.rounds import pairings_for_trainee
 from roleplay.services import pairing as pairing_services
 
@@ -39,12 +40,15 @@ def pairing_detail(request, pk: int):
             messages.success(request, f"You will play “{form.cleaned_data['scenario'].title}”.")
             return redirect("pairing_detail", pk=pk)
     active_session = pairing.sessions.filter(status__in=ACTIVE_SESSION).first()
+    may_book = bool(mine or may(request.user, Action.MANAGE, pairing.round.cohort))
+    bookable = may_book and not active_session and pairing.round.status == RoundStatus.PUBLISHED
     context = {
+        "suggestions": booking_suggestions(pairing) if bookable else [],
         "active_session": active_session,
         "past_sessions": pairing.sessions.exclude(status__in=ACTIVE_SESSION),
-        "booking_form": None
-        if active_session or pairing.round.status != RoundStatus.PUBLISHED
-        else BookingForm(rooms=Room.objects.filter(cohort=pairing.round.cohort)),
+        "booking_form": BookingForm(rooms=Room.objects.filter(cohort=pairing.round.cohort))
+        if bookable
+        else None,
         "manages": may(request.user, Action.MANAGE, pairing.round.cohort),
         "pairing": pairing,
         "members": members,

@@ -9,7 +9,6 @@ from roleplay.models import (
     Message,
     MessageKind,
     MessageState,
-    PairingRole,
     Role,
     Room,
     RoundStatus,
@@ -17,37 +16,17 @@ from roleplay.models import (
     SessionStatus,
 )
 from roleplay.services import booking
-from roleplay.services.pairing import Arrangement, round_arrange, round_publish, trainees_present
-from roleplay.services.rounds import absence_set
+from roleplay.services.pairing import Arrangement, round_arrange
 from tests.factories import MembershipFactory, RoundFactory, UserFactory
+from tests.roleplay.booking_helpers import NOW, make_pairing
 
 pytestmark = pytest.mark.django_db
-
-NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
 def frozen_clock():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-def make_pairing(cohort, *people, opens=NOW, closes=NOW + timedelta(days=40), name="Round A"):
-    round_ = RoundFactory(cohort=cohort, name=name, opens=opens, closes=closes)
-    for other in trainees_present(round_):
-        if other not in people:
-            absence_set(round_=round_, trainee=other, absent=True)
-    roles = [PairingRole.CLIENT, PairingRole.THERAPIST, PairingRole.OBSERVER]
-    round_arrange(
-        round_=round_,
-        arrangement=Arrangement(
-            members={p.pk: ("a", role) for p, role in zip(people, roles, strict=False)}
-        ),
-    )
-    round_publish(round_=round_)
-    round_.refresh_from_db()
-    Message.objects.all().delete()
-    return round_.pairings.get()
 
 
 @pytest.fixture

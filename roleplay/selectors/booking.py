@@ -1,0 +1,46 @@
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from roleplay.models import Pairing, SessionSeat, Unavailability, WeeklyHours
+from roleplay.services.free_slots import Person, WeeklyBlock, free_slots
+
+SUGGESTION_STEP = timedelta(minutes=30)
+SUGGESTIONS_SHOWN = 12
+
+
+def _blocks(hours) -> list[WeeklyBlock]:
+    return [WeeklyBlock(weekday=h.weekday, start=h.start, end=h.end) for h in hours]
+
+
+def booking_suggestions(pairing: Pairing, *, now: datetime | None = None) -> list[datetime]:
+    """Starts (UTC) inside the booking window when every member is free, has no other session
+    within the round's buffer, and the cohort allows sessions — in a bounded number of queries."""
+    now = now or timezone.now()
+    round_ = pairing.round
+    members = [m.trainee for m in pairing.members.select_related("trainee")]
+    ids = [user.pk for user in members]
+    hours = WeeklyHours.objects.filter(user_id__in=ids)
+    away = Unavailability.objects.filter(user_id__in=ids, end__gt=now, start__lt=round_.closes)
+    busy = SessionSeat.objects.filter(user_id__in=ids, active=True, end__gt=now)
+    people = [
+        Person(
+            id=user.pk,
+            time_zone=user.time_zone,
+            weekly=_blocks(h for h in hours if h.user_id == user.pk),
+            unavailable=[(a.start, a.end) for a in away if a.user_id == user.pk],
+            busy=[(s.start, s.end) for s in busy if s.user_id == user.pk],
+        )
+        for user in members
+    ]
+    return free_slots(
+        people,
+        window=(round_.opens, round_.closes),
+        duration=timedelta(minutes=round_.session_minutes),
+        buffer=timedelta(minutes=round_.buffer_minutes),
+        allowed=_blocks(WeeklyHours.objects.filter(cohort_id=round_.cohort_id)),
+        allowed_zone=round_.cohort.time_zone,
+        step=SUGGESTION_STEP,
+        not_before=now + timedelta(hours=round_.guard_hours),
+        limit=SUGGESTIONS_SHOWN,
+    )

@@ -1,0 +1,168 @@
+"""What the clock causes, run by Celery beat. Each function is safe to run twice or late: it
+writes outbox rows with dedupe keys (so a repeated tick adds nothing) or moves rows with
+conditional updates, and it looks at the database, never at what the broker delivered."""
+
+import zoneinfo
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from roleplay.models import (
+    ACTIVE_SESSION,
+    MessageKind,
+    Pairing,
+    Role,
+    RoundStatus,
+    Session,
+    SessionStatus,
+)
+
+from . import notify
+
+TRAINEE_NUDGE_BEFORE = timedelta(days=3)
+SUPERVISOR_NUDGE_BEFORE = timedelta(days=1)
+DIGEST_WEEKDAY = 0  # Monday
+DIGEST_HOUR = 8
+
+
+def sessions_complete(*, now: datetime | None = None) -> int:
+    """Scheduled sessions whose end has passed become completed (closing stale sessions)."""
+    now = now or timezone.now()
+    return Session.objects.filter(status=SessionStatus.SCHEDULED, end__lte=now).update(
+        status=SessionStatus.COMPLETED
+    )
+
+
+def _unbooked_pairings(now: datetime, before: timedelta):
+    booked = Session.objects.filter(pairing=OuterRef("pk"), status__in=ACTIVE_SESSION)
+    return (
+        Pairing.objects.filter(
+            round__status=RoundStatus.PUBLISHED,
+            round__closes__gt=now,
+            round__closes__lte=now + before,
+        )
+        .exclude(Exists(booked))
+        .select_related("round__cohort")
+        .prefetch_related("members__trainee")
+    )
+
+
+def unbooked_nudges_queue(*, now: datetime | None = None) -> int:
+    """A pair still unbooked 3 days before the window closes hears about it; their supervisors
+    hear at 1 day. One message per pairing, person and stage, however often this runs."""
+    now = now or timezone.now()
+    queued = 0
+    for pairing in _unbooked_pairings(now, TRAINEE_NUDGE_BEFORE):
+        for member in pairing.members.all():
+            queued += _nudge(pairing, member.trainee, "3d", now)
+    for pairing in _unbooked_pairings(now, SUPERVISOR_NUDGE_BEFORE):
+        for supervisor in _supervisors(pairing.round.cohort_id):
+            queued += _nudge(pairing, supervisor, "1d", now)
+    return queued
+
+
+def _supervisors(cohort_id: int):
+    return User.objects.filter(
+        memberships__cohort_id=cohort_id,
+        memberships__role=Role.SUPERVISOR,
+        memberships__ended_at__isnull=True,
+    )
+
+
+def _nudge(pairing: Pairing, user: User, stage: str, now: datetime) -> int:
+    round_ = pairing.round
+    closes = timezone.localtime(round_.closes, zoneinfo.ZoneInfo(user.time_zone))
+    names = ", ".join(m.trainee.name for m in pairing.members.all())
+    is_member = any(m.trainee_id == user.pk for m in pairing.members.all())
+    message = notify.message_queue(
+        kind=MessageKind.UNBOOKED_NUDGE,
+        recipient=user,
+        dedupe_key=f"unbooked:{pairing.pk}:{stage}:{user.pk}",
+        subject=f"{round_.name}: not booked yet",
+        body=(
+            f"Your pairing has not booked a session, and booking closes {closes:%A %d %B, %H:%M}."
+            if is_member
+            else f"{names} have not booked their {round_.name} session; booking closes "
+            f"{closes:%A %d %B, %H:%M}."
+        ),
+        link=reverse("pairing_detail", args=[pairing.pk]),
+        due_at=now,
+    )
+    return int(message is not None)
+
+
+def supervisor_digests_queue(*, now: datetime | None = None) -> int:
+    """Each supervisor's weekly digest, due Monday 08:00 in their own zone. Beat runs this hourly;
+    the dedupe key (supervisor, ISO week) makes the hour it lands in the only one that writes."""
+    now = now or timezone.now()
+    queued = 0
+    supervisors = User.objects.filter(
+        memberships__role=Role.SUPERVISOR, memberships__ended_at__isnull=True
+    ).distinct()
+    for supervisor in supervisors:
+        local = timezone.localtime(now, zoneinfo.ZoneInfo(supervisor.time_zone))
+        if local.weekday() != DIGEST_WEEKDAY or local.hour < DIGEST_HOUR:
+            continue
+        year, week, _ = local.isocalendar()
+        message = notify.message_queue(
+            kind=MessageKind.WEEKLY_DIGEST,
+            recipient=supervisor,
+            dedupe_key=f"digest:{supervisor.pk}:{year}-W{week:02d}",
+            subject=f"Your week in Dyad (week {week})",
+            body=_digest_body(supervisor, now),
+            link=reverse("dashboard"),
+            due_at=now,
+        )
+        queued += int(message is not None)
+    return queued
+
+
+def _digest_body(supervisor: User, now: datetime) -> str:
+    cohorts = supervisor.memberships.active().filter(role=Role.SUPERVISOR).values("cohort_id")
+    week_ago = now - timedelta(days=7)
+    sessions = Session.objects.filter(pairing__round__cohort__in=cohorts)
+    counts = sessions.aggregate(
+        held=Count("pk", filter=Q(status=SessionStatus.COMPLETED, end__gte=week_ago)),
+        cancelled=Count("pk", filter=Q(status=SessionStatus.CANCELLED, cancelled_at__gte=week_ago)),
+        late=Count(
+            "pk",
+            filter=Q(
+                status=SessionStatus.CANCELLED, late_cancellation=True, cancelled_at__gte=week_ago
+            ),
+        ),
+        no_shows=Count("pk", filter=Q(status=SessionStatus.NO_SHOW, end__gte=week_ago)),
+        coming=Count(
+            "pk",
+            filter=Q(
+                status=SessionStatus.SCHEDULED, start__gte=now, start__lt=now + timedelta(days=7)
+            ),
+        ),
+    )
+    booked = Session.objects.filter(pairing=OuterRef("pk"), status__in=ACTIVE_SESSION)
+    behind = (
+        Pairing.objects.filter(
+            round__cohort__in=cohorts, round__status=RoundStatus.PUBLISHED, round__closes__gt=now
+        )
+        .exclude(Exists(booked))
+        .prefetch_related("members__trainee")
+        .select_related("round")
+    )
+    lines = [
+        "Last week:",
+        f"- {counts['held']} sessions held",
+        f"- {counts['cancelled']} cancelled ({counts['late']} within 24 hours of the start)",
+        f"- {counts['no_shows']} no-shows",
+        f"Coming week: {counts['coming']} sessions scheduled.",
+    ]
+    if behind:
+        lines.append("Not booked yet:")
+        lines += [
+            f"- {p.round.name}: " + ", ".join(m.trainee.name for m in p.members.all())
+            for p in behind
+        ]
+    else:
+        lines.append("Every pairing in an open round has booked.")
+    return "\n".join(lines)

@@ -1,0 +1,167 @@
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from roleplay.models import Room, Session, SessionStatus, Unavailability, WeeklyHours
+from roleplay.services import booking
+from tests.factories import MembershipFactory, UserFactory
+from tests.roleplay.booking_helpers import NOW, make_pairing
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def text_of(response) -> str:
+    return response.content.decode()
+
+
+@pytest.fixture
+def pair(cohort):
+    ana = MembershipFactory(
+        cohort=cohort, user=UserFactory(display_name="Ana", time_zone="Europe/London")
+    ).user
+    ben = MembershipFactory(
+        cohort=cohort, user=UserFactory(display_name="Ben", time_zone="America/New_York")
+    ).user
+    return make_pairing(cohort, ana, ben), ana, ben
+
+
+def test_the_pairing_page_suggests_times_everyone_is_free(client, pair):
+    pairing, ana, ben = pair
+    # Ana: Tuesdays 14:00–17:00 London; Ben: Tuesdays 09:00–12:00 New York (14:00–17:00 UTC in March before the US switch).
+    WeeklyHours.objects.create(user=ana, weekday=1, start=time(14), end=time(17))
+    WeeklyHours.objects.create(user=ben, weekday=1, start=time(9), end=time(12))
+    client.force_login(ana)
+    page = text_of(client.get(reverse("pairing_detail", args=[pairing.pk])))
+    assert "Times when everyone is free (in your zone, Europe/London)" in page
+    assert "Propose Tue 2 Mar, 14:00" in page
+    assert 'value="2027-03-02T14:00"' in page
+
+
+def test_proposing_then_confirming_from_the_pages(client, pair):
+    pairing, ana, ben = pair
+    client.force_login(ana)
+    response = client.post(
+        reverse("pairing_book", args=[pairing.pk]), {"start": "2027-03-04T10:00"}, follow=True
+    )
+    page = text_of(response)
+    assert "Proposed. Your partners are asked to confirm." in page
+    session = Session.objects.get()
+    assert session.start == datetime(
+        2027, 3, 4, 10, 0, tzinfo=UTC
+    )  # London is on GMT in early March
+
+    client.force_login(ben)
+    page = text_of(client.get(reverse("session_detail", args=[session.pk])))
+    assert "Thursday 4 March, 05:00" in page  # shown in New York time
+    response = client.post(reverse("session_confirm", args=[session.pk]), follow=True)
+    assert "Everyone has confirmed: the session is scheduled." in text_of(response)
+    session.refresh_from_db()
+    assert session.status == SessionStatus.SCHEDULED
+
+
+def test_a_refused_booking_is_explained_on_the_page(client, pair):
+    pairing, ana, _ = pair
+    client.force_login(ana)
+    response = client.post(
+        reverse("pairing_book", args=[pairing.pk]), {"start": "2027-03-01T12:00"}, follow=True
+    )
+    assert "You cannot book a session starting within 24 hours; ask your supervisor." in text_of(
+        response
+    )
+    response = client.post(
+        reverse("pairing_book", args=[pairing.pk]), {"start": "soon"}, follow=True
+    )
+    assert "Start: Enter a valid date/time." in text_of(response)
+    assert not Session.objects.exists()
+
+
+def test_reschedule_and_cancel_from_the_session_page(client, pair):
+    pairing, ana, ben = pair
+    session = booking.session_propose(pairing=pairing, proposer=ana, start=NOW + timedelta(days=3))
+    client.force_login(ben)
+    response = client.post(
+        reverse("session_reschedule", args=[session.pk]), {"start": "2027-03-05T06:00"}, follow=True
+    )
+    assert "New time proposed; everyone confirms again." in text_of(response)
+    response = client.post(
+        reverse("session_cancel", args=[session.pk]), {"reason": ""}, follow=True
+    )
+    assert "Say why the session is cancelled" in text_of(response)
+    response = client.post(
+        reverse("session_cancel", args=[session.pk]), {"reason": "Exams"}, follow=True
+    )
+    assert "Cancelled by Ben: Exams" in text_of(response)
+
+
+def test_someone_elses_session_is_not_found(client, pair, cohort):
+    pairing, ana, _ = pair
+    session = booking.session_propose(pairing=pairing, proposer=ana, start=NOW + timedelta(days=3))
+    client.force_login(MembershipFactory(cohort=cohort).user)
+    for name in ("session_detail", "session_ics"):
+        assert client.get(reverse(name, args=[session.pk])).status_code == 404
+    assert client.post(reverse("session_confirm", args=[session.pk])).status_code == 404
+
+
+def test_a_supervisor_schedules_directly(client, pair, supervisor):
+    pairing, *_ = pair
+    client.force_login(supervisor)
+    response = client.post(
+        reverse("pairing_book", args=[pairing.pk]),
+        {"start": "2027-03-01T15:00", "directly": "1"},
+        follow=True,
+    )
+    assert "The session is scheduled; everyone is told." in text_of(response)
+    assert Session.objects.get().status == SessionStatus.SCHEDULED
+
+
+def test_availability_page_adds_and_removes_blocks(client):
+    user = UserFactory(time_zone="Asia/Kolkata")
+    client.force_login(user)
+    response = client.post(
+        reverse("my_availability"),
+        {"weekly": "1", "weekday": "2", "start": "18:00", "end": "20:00"},
+        follow=True,
+    )
+    assert "Wednesday 18:00–20:00" in text_of(response)
+    response = client.post(
+        reverse("my_availability"),
+        {"weekly": "1", "weekday": "2", "start": "20:00", "end": "18:00"},
+    )
+    assert "End after the start" in text_of(response)
+    response = client.post(
+        reverse("my_availability"),
+        {"away": "1", "start": "2027-03-10T09:00", "end": "2027-03-12T09:00", "note": "Conference"},
+        follow=True,
+    )
+    away = Unavailability.objects.get()
+    assert away.start == datetime(2027, 3, 10, 3, 30, tzinfo=UTC)  # typed in Kolkata time
+    block = WeeklyHours.objects.get()
+    client.post(reverse("availability_delete", args=["weekly", block.pk]))
+    assert not WeeklyHours.objects.exists()
+
+
+def test_someone_elses_availability_cannot_be_deleted(client):
+    block = WeeklyHours.objects.create(user=UserFactory(), weekday=0, start=time(9), end=time(10))
+    client.force_login(UserFactory())
+    assert client.post(reverse("availability_delete", args=["weekly", block.pk])).status_code == 404
+
+
+def test_supervisor_sets_rooms_and_allowed_hours(client, supervisor, cohort, trainee):
+    client.force_login(supervisor)
+    url = reverse("cohort_booking_settings", args=[cohort.pk])
+    client.post(url, {"room": "1", "name": "Room 4"})
+    response = client.post(url, {"room": "1", "name": "Room 4"})
+    assert "already has a room called Room 4" in text_of(response)
+    client.post(url, {"hours": "1", "weekday": "0", "start": "09:00", "end": "17:00"})
+    assert Room.objects.get().name == "Room 4"
+    assert WeeklyHours.objects.get(cohort=cohort).end == time(17)
+    client.force_login(trainee)
+    assert client.get(url).status_code == 403
