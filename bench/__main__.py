@@ -13,6 +13,8 @@ import sys
 BENCHMARKS = [
     "bench.pairing",
     "bench.rotation_db",
+    "bench.booking_slots",
+    "bench.outbox",
 ]
 
 Row = tuple[str, float, str]

@@ -6,7 +6,16 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from accounts.models import User
 from accounts.timezones import timezone_choices
-from roleplay.models import Cohort, Room, Round, Scenario, Skill, Unavailability, WeeklyHours
+from roleplay.models import (
+    OPTIONAL_KINDS,
+    Cohort,
+    Room,
+    Round,
+    Scenario,
+    Skill,
+    Unavailability,
+    WeeklyHours,
+)
 from roleplay.services.invitations import MAX_ROWS, InviteRow, rows_from_csv, rows_from_text
 
 MAX_CSV_BYTES = 1024 * 1024
@@ -267,3 +276,21 @@ class RoomForm(forms.ModelForm):
         model = Room
         fields = ["name"]
         labels = {"name": "Room name"}
+
+
+class EmailPreferencesForm(forms.Form):
+    emailed = forms.MultipleChoiceField(
+        label="Email me these (they always appear under Notifications)",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(kind.value, kind.label) for kind in OPTIONAL_KINDS],
+    )
+
+
+class RematchForm(forms.Form):
+    partner = forms.ModelChoiceField(queryset=User.objects.none(), label="Practise with")
+    start = forms.DateTimeField(label="Start", widget=DateTimeInput())
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = User.objects.filter(pk__in=[c.pk for c in candidates])

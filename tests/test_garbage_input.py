@@ -1,12 +1,17 @@
 """Every form, fed garbage: the answer is a page that explains, never a server error."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from roleplay.models import CohortMembership, Role
+from roleplay.services import booking
 from roleplay.services.invitations import invitation_token
 from tests.factories import InvitationFactory, MembershipFactory, RoundFactory
+from tests.roleplay.booking_helpers import make_pairing
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +62,18 @@ FIELDS = [
     "intake_summary",
     "client_brief",
     "scenario",
+    "start",
+    "room",
+    "video_url",
+    "directly",
+    "partner",
+    "weekday",
+    "end",
+    "note",
+    "weekly",
+    "away",
+    "hours",
+    "emailed",
 ]
 
 
@@ -72,6 +89,13 @@ def form_urls(cohort, supervisor):
     membership = MembershipFactory(cohort=cohort, role=Role.TRAINEE)
     invitation = InvitationFactory(cohort=cohort)
     round_ = RoundFactory(cohort=cohort)
+    ana, ben = (MembershipFactory(cohort=cohort).user for _ in range(2))
+    pairing = make_pairing(
+        cohort, ana, ben, opens=timezone.now(), closes=timezone.now() + timedelta(days=30)
+    )
+    session = booking.session_schedule_directly(
+        pairing=pairing, supervisor=supervisor, start=timezone.now() + timedelta(days=2)
+    )
     return {
         "anonymous": [
             reverse("account_login"),
@@ -99,6 +123,18 @@ def form_urls(cohort, supervisor):
             reverse("scenario_create"),
             reverse("round_publish", args=[round_.pk]),
             reverse("round_close", args=[round_.pk]),
+            reverse("pairing_book", args=[pairing.pk]),
+            reverse("pairing_detail", args=[pairing.pk]),
+            reverse("session_reschedule", args=[session.pk]),
+            reverse("session_check_in", args=[session.pk]),
+            reverse("session_no_show", args=[session.pk]),
+            reverse("session_rematch", args=[session.pk]),
+            reverse("session_confirm", args=[session.pk]),
+            reverse("session_cancel", args=[session.pk]),
+            reverse("my_availability"),
+            reverse("cohort_booking_settings", args=[cohort.pk]),
+            reverse("email_preferences"),
+            reverse("calendar_regenerate"),
         ],
     }
 

@@ -71,6 +71,12 @@ class Message(models.Model):
                 condition=Q(state="pending"),
                 name="message_pending_due",
             ),
+            # ...and hands back rows stuck in "sending" without reading the rest either.
+            models.Index(
+                fields=["sending_since"],
+                condition=Q(state="sending"),
+                name="message_sending_since",
+            ),
             models.Index(fields=["recipient", "read_at"]),
         ]
 

@@ -126,6 +126,14 @@ class Session(models.Model):
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     late_cancellation = models.BooleanField(default=False)
+    rematch_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rematches",
+        help_text="The no-show session this one replaces, with another partner.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -161,6 +169,7 @@ class SessionSeat(models.Model):
         null=True, blank=True, help_text="The session sequence this person agreed to."
     )
     checked_in_at = models.DateTimeField(null=True, blank=True)
+    no_show = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["session", "role"]

@@ -29,6 +29,15 @@ def cohort_with_members(cohort_id: int) -> Cohort:
     members = (
         CohortMembership.objects.active()
         .select_related("user")
+        .annotate(
+            no_show_count=Count(
+                "user__seats",
+                filter=Q(
+                    user__seats__no_show=True,
+                    user__seats__session__pairing__round__cohort_id=cohort_id,
+                ),
+            )
+        )
         .order_by("user__display_name", "user__email")
     )
     return Cohort.objects.prefetch_related(

@@ -18,7 +18,7 @@ from roleplay.models import (
     ACTIVE_SESSION,
     MessageKind,
     Pairing,
-    PairingMember,
+    PairingRole,
     Role,
     Room,
     RoundStatus,
@@ -29,6 +29,7 @@ from roleplay.models import (
 from roleplay.permissions import Action, may
 
 from . import notify
+from .pairing import trainees_present
 
 LATE_CANCELLATION = timedelta(hours=24)
 
@@ -74,13 +75,12 @@ def _lock_people(users: list[User]) -> None:
     list(User.objects.select_for_update().filter(pk__in=[u.pk for u in users]).order_by("pk"))
 
 
-def _check_free(*, session: Session, members: list[PairingMember]) -> None:
+def _check_free(*, session: Session, people: list[tuple[User, str]]) -> None:
     """Nobody is in another active session then (with the round's buffer), within the daily and
     weekly limits in their own zone, and the room is free."""
     round_ = session.pairing.round
     buffer = timedelta(minutes=round_.buffer_minutes)
-    for member in members:
-        user = member.trainee
+    for user, _role in people:
         seats = SessionSeat.objects.filter(user=user, active=True).exclude(session_id=session.pk)
         if seats.filter(start__lt=session.end + buffer, end__gt=session.start - buffer).exists():
             raise BookingRefused(
@@ -113,8 +113,15 @@ def _check_free(*, session: Session, members: list[PairingMember]) -> None:
             raise BookingRefused(f"{session.room} is booked at that time.")
 
 
-def _members(pairing: Pairing) -> list[PairingMember]:
-    return list(pairing.members.select_related("trainee").order_by("trainee_id"))
+def _people_of_pairing(pairing: Pairing) -> list[tuple[User, str]]:
+    members = pairing.members.select_related("trainee").order_by("trainee_id")
+    return [(member.trainee, member.role) for member in members]
+
+
+def _people_of_session(session: Session) -> list[tuple[User, str]]:
+    """Who sits in a session: the pairing's members, or after a re-match its new partner."""
+    seats = session.seats.select_related("user").order_by("user_id")
+    return [(seat.user, seat.role) for seat in seats]
 
 
 def _require_member_or_supervisor(pairing: Pairing, user: User) -> None:
@@ -123,6 +130,14 @@ def _require_member_or_supervisor(pairing: Pairing, user: User) -> None:
         or may(user, Action.MANAGE, pairing.round.cohort)
     ):
         raise BookingRefused("Only the pairing's members and supervisors can do that.")
+
+
+def _require_seat_or_supervisor(session: Session, user: User) -> None:
+    if not (
+        session.seats.filter(user=user).exists()
+        or may(user, Action.MANAGE, session.pairing.round.cohort)
+    ):
+        raise BookingRefused("Only the session's participants and supervisors can do that.")
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -142,28 +157,28 @@ def session_propose(
     _require_member_or_supervisor(pairing, proposer)
     if pairing.sessions.filter(status__in=ACTIVE_SESSION).exists():
         raise BookingRefused("This pairing already has a session; reschedule it instead.")
-    members = _members(pairing)
+    people = _people_of_pairing(pairing)
     end = start + timedelta(minutes=pairing.round.session_minutes)
     _check_time(pairing=pairing, start=start, end=end, actor=proposer)
     _check_room_belongs(pairing, room)
     session = Session(
         pairing=pairing, start=start, end=end, room=room, video_url=video_url, proposed_by=proposer
     )
-    _lock_people([m.trainee for m in members])
-    _check_free(session=session, members=members)
+    _lock_people([user for user, _ in people])
+    _check_free(session=session, people=people)
     session.save()
     SessionSeat.objects.bulk_create(
         SessionSeat(
             session=session,
-            user=m.trainee,
-            role=m.role,
+            user=user,
+            role=role,
             start=start,
             end=end,
-            confirmed_sequence=0 if m.trainee_id == proposer.pk else None,
+            confirmed_sequence=0 if user.pk == proposer.pk else None,
         )
-        for m in members
+        for user, role in people
     )
-    _notify_waiting(session, members, proposer, MessageKind.PROPOSAL_WAITING)
+    _notify_waiting(session, people, proposer, MessageKind.PROPOSAL_WAITING)
     return session
 
 
@@ -180,7 +195,7 @@ def session_confirm(*, session: Session, user: User) -> Session:
         raise BookingRefused("There is no proposed time waiting for confirmation.")
     seat = session.seats.filter(user=user).first()
     if seat is None:
-        raise BookingRefused("Only the pairing's members confirm a time.")
+        raise BookingRefused("Only the session's participants confirm a time.")
     seat.confirmed_sequence = session.sequence
     seat.save(update_fields=["confirmed_sequence"])
     if not session.seats.exclude(confirmed_sequence=session.sequence).exists():
@@ -210,7 +225,7 @@ def session_reschedule(
     """Counter-propose or reschedule: a new time that everyone must confirm again."""
     session = _locked(session)
     pairing = session.pairing
-    _require_member_or_supervisor(pairing, user)
+    _require_seat_or_supervisor(session, user)
     if session.status not in (SessionStatus.PROPOSED, SessionStatus.SCHEDULED):
         raise BookingRefused("Only a proposed or scheduled session can be moved.")
     was_scheduled = session.status == SessionStatus.SCHEDULED
@@ -219,12 +234,12 @@ def session_reschedule(
     end = start + timedelta(minutes=pairing.round.session_minutes)
     _check_time(pairing=pairing, start=start, end=end, actor=user)
     _check_room_belongs(pairing, room)
-    members = _members(pairing)
+    people = _people_of_session(session)
     session.start, session.end, session.room = start, end, room
     if video_url is not None:
         session.video_url = video_url
-    _lock_people([m.trainee for m in members])
-    _check_free(session=session, members=members)
+    _lock_people([person for person, _ in people])
+    _check_free(session=session, people=people)
     session.sequence += 1
     session.status = SessionStatus.PROPOSED
     session.proposed_by = user
@@ -233,7 +248,7 @@ def session_reschedule(
     session.seats.filter(user=user).update(confirmed_sequence=session.sequence)
     notify.messages_withdraw(dedupe_key_prefix=f"session:{session.pk}:")
     kind = MessageKind.SESSION_RESCHEDULED if was_scheduled else MessageKind.PROPOSAL_WAITING
-    _notify_waiting(session, members, user, kind)
+    _notify_waiting(session, people, user, kind)
     return session
 
 
@@ -241,7 +256,7 @@ def session_reschedule(
 def session_cancel(*, session: Session, user: User, reason: str) -> Session:
     session = _locked(session)
     pairing = session.pairing
-    _require_member_or_supervisor(pairing, user)
+    _require_seat_or_supervisor(session, user)
     if not reason.strip():
         raise BookingRefused("Say why the session is cancelled; your partners will see it.")
     if session.status not in (SessionStatus.PROPOSED, SessionStatus.SCHEDULED):
@@ -257,13 +272,13 @@ def session_cancel(*, session: Session, user: User, reason: str) -> Session:
     session.save()
     session.seats.update(active=False)
     notify.messages_withdraw(dedupe_key_prefix=f"session:{session.pk}:")
-    for member in _members(pairing):
-        if member.trainee_id != user.pk:
+    for person, _role in _people_of_session(session):
+        if person.pk != user.pk:
             _queue(
                 session,
-                member.trainee,
+                person,
                 MessageKind.SESSION_CANCELLED,
-                f"{_when(session, member.trainee)} is cancelled",
+                f"{_when(session, person)} is cancelled",
                 f"{user.name} cancelled the session: {session.cancel_reason}",
             )
     if session.late_cancellation:
@@ -293,9 +308,9 @@ def _locked(session: Session) -> Session:
 
 
 def _schedule(session: Session) -> None:
-    members = _members(session.pairing)
-    _lock_people([m.trainee for m in members])
-    _check_free(session=session, members=members)
+    people = _people_of_session(session)
+    _lock_people([user for user, _ in people])
+    _check_free(session=session, people=people)
     try:
         with transaction.atomic():
             session.seats.update(active=True)
@@ -305,15 +320,14 @@ def _schedule(session: Session) -> None:
         raise BookingRefused(
             "Someone in this pairing (or the room) was booked at that time a moment ago."
         ) from exc
-    for member in members:
-        user = member.trainee
+    for user, role in people:
         when = _when(session, user)
         _queue(
             session,
             user,
             MessageKind.SESSION_CONFIRMED,
             f"Confirmed: {when}",
-            f"Your {member.get_role_display().lower()} session is booked for {when}.{_where(session)}",
+            f"Your {PairingRole(role).label.lower()} session is booked for {when}.{_where(session)}",
         )
         for kind, before in (
             (MessageKind.REMINDER_24H, timedelta(hours=24)),
@@ -366,16 +380,112 @@ def _queue(session, user, kind, subject, body, due_at=None) -> None:
     )
 
 
-def _notify_waiting(session, members, actor, kind) -> None:
-    for member in members:
-        if member.trainee_id == actor.pk:
+def _notify_waiting(session, people, actor, kind) -> None:
+    for person, _role in people:
+        if person.pk == actor.pk:
             continue
-        when = _when(session, member.trainee)
+        when = _when(session, person)
         verb = "proposes" if kind == MessageKind.PROPOSAL_WAITING else "moved your session to"
         _queue(
             session,
-            member.trainee,
+            person,
             kind,
             f"{actor.name} {verb} {when}",
             f"{actor.name} {verb} {when}. Confirm it or suggest another time.",
         )
+
+
+# --- attendance ------------------------------------------------------------------------------
+
+CHECK_IN_OPENS = timedelta(minutes=15)
+
+
+@transaction.atomic
+def session_check_in(*, session: Session, user: User) -> SessionSeat:
+    """'I'm here': from 15 minutes before the start until the end of a scheduled session."""
+    session = _locked(session)
+    seat = session.seats.filter(user=user).first()
+    if seat is None:
+        raise BookingRefused("Only the session's participants check in.")
+    now = timezone.now()
+    if session.status != SessionStatus.SCHEDULED or not (
+        session.start - CHECK_IN_OPENS <= now < session.end
+    ):
+        raise BookingRefused("Check-in opens 15 minutes before the start and closes at the end.")
+    if seat.checked_in_at is None:
+        seat.checked_in_at = now
+        seat.save(update_fields=["checked_in_at"])
+    return seat
+
+
+@transaction.atomic
+def session_mark_no_show(*, session: Session, supervisor: User, absent: list[User]) -> Session:
+    """A supervisor records who did not come (whatever the check-ins said)."""
+    session = _locked(session)
+    if not may(supervisor, Action.MANAGE, session.pairing.round.cohort):
+        raise BookingRefused("Only the cohort's supervisors mark no-shows.")
+    seats = session.seats.filter(user__in=absent)
+    if not seats.exists():
+        raise BookingRefused("Choose who did not come.")
+    seats.update(no_show=True)
+    session.status = SessionStatus.NO_SHOW
+    session.save(update_fields=["status", "updated_at"])
+    session.seats.update(active=False)
+    return session
+
+
+def rematch_candidates(session: Session, user: User) -> list[User]:
+    """Trainees of the same round who could stand in: present, not already in this session, and
+    without an open session of their own in this round."""
+    round_ = session.pairing.round
+    taken = set(session.seats.values_list("user_id", flat=True))
+    busy = set(
+        SessionSeat.objects.filter(
+            session__pairing__round=round_, session__status__in=ACTIVE_SESSION
+        ).values_list("user_id", flat=True)
+    )
+    return [t for t in trainees_present(round_) if t.pk not in taken | busy]
+
+
+@transaction.atomic
+def session_rematch(*, session: Session, user: User, partner: User, start: datetime) -> Session:
+    """The trainee left behind by a no-show proposes a session with another trainee of the
+    round, who takes the absent person's role; it then goes through confirmation as usual."""
+    session = _locked(session)
+    if session.status != SessionStatus.NO_SHOW:
+        raise BookingRefused("A re-match is for a session someone did not come to.")
+    seat = session.seats.filter(user=user, no_show=False).first()
+    if seat is None:
+        raise BookingRefused("Only the trainee who was left behind can ask for a re-match.")
+    if partner.pk not in {c.pk for c in rematch_candidates(session, user)}:
+        raise BookingRefused(f"{partner.name} is not free to stand in this round.")
+    missing = session.seats.filter(no_show=True).first()
+    pairing = session.pairing
+    end = start + timedelta(minutes=pairing.round.session_minutes)
+    _check_time(pairing=pairing, start=start, end=end, actor=user)
+    people = [(user, seat.role), (partner, missing.role)]
+    new = Session(
+        pairing=pairing,
+        start=start,
+        end=end,
+        room=session.room,
+        video_url=session.video_url,
+        proposed_by=user,
+        rematch_of=session,
+    )
+    _lock_people([person for person, _ in people])
+    _check_free(session=new, people=people)
+    new.save()
+    SessionSeat.objects.bulk_create(
+        SessionSeat(
+            session=new,
+            user=person,
+            role=role,
+            start=start,
+            end=end,
+            confirmed_sequence=0 if person.pk == user.pk else None,
+        )
+        for person, role in people
+    )
+    _notify_waiting(new, people, user, MessageKind.PROPOSAL_WAITING)
+    return new

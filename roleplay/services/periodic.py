@@ -17,6 +17,7 @@ from roleplay.models import (
     Role,
     RoundStatus,
     Session,
+    SessionSeat,
     SessionStatus,
 )
 
@@ -29,11 +30,19 @@ DIGEST_HOUR = 8
 
 
 def sessions_complete(*, now: datetime | None = None) -> int:
-    """Scheduled sessions whose end has passed become completed (closing stale sessions)."""
+    """Scheduled sessions whose end has passed are closed: a no-show when someone checked in and
+    someone else did not (the one left behind may ask for a re-match), otherwise completed."""
     now = now or timezone.now()
-    return Session.objects.filter(status=SessionStatus.SCHEDULED, end__lte=now).update(
-        status=SessionStatus.COMPLETED
+    ended = Session.objects.filter(status=SessionStatus.SCHEDULED, end__lte=now)
+    checked_in = SessionSeat.objects.filter(session=OuterRef("pk"), checked_in_at__isnull=False)
+    missing = SessionSeat.objects.filter(session=OuterRef("pk"), checked_in_at__isnull=True)
+    no_shows = list(ended.filter(Exists(checked_in), Exists(missing)).values_list("pk", flat=True))
+    SessionSeat.objects.filter(session_id__in=no_shows, checked_in_at__isnull=True).update(
+        no_show=True
     )
+    SessionSeat.objects.filter(session_id__in=no_shows).update(active=False)
+    ended.filter(pk__in=no_shows).update(status=SessionStatus.NO_SHOW)
+    return ended.update(status=SessionStatus.COMPLETED) + len(no_shows)
 
 
 def _unbooked_pairings(now: datetime, before: timedelta):

@@ -1,9 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from roleplay.forms import BookingForm, CancelForm
+from accounts.models import User
+from roleplay.forms import BookingForm, CancelForm, RematchForm
 from roleplay.models import Room, SessionStatus
 from roleplay.permissions import Action, get_pairing_for, get_session_for, may
 from roleplay.services import booking
@@ -47,9 +49,21 @@ def session_detail(request, pk: int):
     seats = list(session.seats.select_related("user").order_by("role"))
     mine = next((seat for seat in seats if seat.user_id == request.user.pk), None)
     open_ = session.status in (SessionStatus.PROPOSED, SessionStatus.SCHEDULED)
+    now = timezone.now()
+    left_behind = bool(mine and session.status == SessionStatus.NO_SHOW and not mine.no_show)
     context = {
         "session": session,
         "seats": seats,
+        "manages": may(request.user, Action.MANAGE, session.pairing.round.cohort),
+        "may_check_in": bool(
+            mine
+            and session.status == SessionStatus.SCHEDULED
+            and mine.checked_in_at is None
+            and session.start - booking.CHECK_IN_OPENS <= now < session.end
+        ),
+        "rematch_form": RematchForm(candidates=booking.rematch_candidates(session, request.user))
+        if left_behind and not session.rematches.exists()
+        else None,
         "may_confirm": bool(
             mine
             and session.status == SessionStatus.PROPOSED
@@ -115,3 +129,55 @@ def session_cancel(request, pk: int):
     else:
         messages.success(request, "The session is cancelled and your partners are told.")
     return redirect("session_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def session_check_in(request, pk: int):
+    session = get_session_for(request.user, pk)
+    try:
+        booking.session_check_in(session=session, user=request.user)
+    except booking.BookingRefused as exc:
+        messages.error(request, exc.reason)
+    else:
+        messages.success(request, "Checked in. Have a good session.")
+    return redirect("session_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def session_no_show(request, pk: int):
+    session = get_session_for(request.user, pk)
+    absent = session.seats.filter(
+        user_id__in=[v for v in request.POST.getlist("absent") if v.isdecimal()]
+    ).values_list("user", flat=True)
+    try:
+        booking.session_mark_no_show(
+            session=session,
+            supervisor=request.user,
+            absent=list(User.objects.filter(pk__in=absent)),
+        )
+    except booking.BookingRefused as exc:
+        messages.error(request, exc.reason)
+    else:
+        messages.success(request, "Recorded as a no-show.")
+    return redirect("session_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def session_rematch(request, pk: int):
+    session = get_session_for(request.user, pk)
+    form = RematchForm(request.POST, candidates=booking.rematch_candidates(session, request.user))
+    if not form.is_valid():
+        messages.error(request, "Choose a partner from the list and a valid start time.")
+        return redirect("session_detail", pk=pk)
+    try:
+        new = booking.session_rematch(session=session, user=request.user, **form.cleaned_data)
+    except booking.BookingRefused as exc:
+        messages.error(request, exc.reason)
+        return redirect("session_detail", pk=pk)
+    messages.success(
+        request, f"Proposed to {new.seats.exclude(user=request.user).get().user.name}."
+    )
+    return redirect("session_detail", pk=new.pk)

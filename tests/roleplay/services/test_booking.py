@@ -15,7 +15,7 @@ from roleplay.models import (
     SessionSeat,
     SessionStatus,
 )
-from roleplay.services import booking
+from roleplay.services import booking, periodic
 from roleplay.services.pairing import Arrangement, round_arrange
 from tests.factories import MembershipFactory, RoundFactory, UserFactory
 from tests.roleplay.booking_helpers import NOW, make_pairing
@@ -306,3 +306,63 @@ def test_a_draft_round_cannot_be_booked(cohort):
         booking.session_propose(
             pairing=round_.pairings.get(), proposer=ana, start=NOW + timedelta(days=3)
         )
+
+
+def test_a_no_show_is_detected_from_check_ins_and_the_one_left_behind_rematches(
+    cohort, pair, supervisor
+):
+    pairing, ana, ben = pair
+    cleo = MembershipFactory(cohort=cohort, user=UserFactory(display_name="Cleo")).user
+    session = booking.session_schedule_directly(
+        pairing=pairing, supervisor=supervisor, start=NOW + timedelta(days=3)
+    )
+    with pytest.raises(booking.BookingRefused, match="Check-in opens 15 minutes"):
+        booking.session_check_in(session=session, user=ana)
+    with time_machine.travel(session.start - timedelta(minutes=5), tick=False):
+        booking.session_check_in(session=session, user=ana)
+    with time_machine.travel(session.end, tick=False):
+        assert periodic.sessions_complete() == 1
+    session.refresh_from_db()
+    assert session.status == SessionStatus.NO_SHOW
+    assert list(session.seats.filter(no_show=True).values_list("user", flat=True)) == [ben.pk]
+
+    with pytest.raises(booking.BookingRefused, match="left behind"):
+        booking.session_rematch(
+            session=session, user=ben, partner=cleo, start=NOW + timedelta(days=5)
+        )
+    assert booking.rematch_candidates(session, ana) == [cleo]
+    new = booking.session_rematch(
+        session=session, user=ana, partner=cleo, start=NOW + timedelta(days=5)
+    )
+    assert dict(new.seats.values_list("user__display_name", "role")) == {
+        "Ana": "client",
+        "Cleo": "therapist",
+    }
+    booking.session_confirm(session=new, user=cleo)
+    new.refresh_from_db()
+    assert new.status == SessionStatus.SCHEDULED and new.rematch_of == session
+
+
+def test_nobody_checking_in_is_not_a_no_show(pair, supervisor):
+    pairing, *_ = pair
+    session = booking.session_schedule_directly(
+        pairing=pairing, supervisor=supervisor, start=NOW + timedelta(days=3)
+    )
+    with time_machine.travel(session.end, tick=False):
+        periodic.sessions_complete()
+    session.refresh_from_db()
+    assert session.status == SessionStatus.COMPLETED
+
+
+def test_the_supervisor_marks_a_no_show_and_sees_it_per_trainee(client, cohort, pair, supervisor):
+    pairing, _ana, ben = pair
+    session = booking.session_schedule_directly(
+        pairing=pairing, supervisor=supervisor, start=NOW + timedelta(days=3)
+    )
+    client.force_login(supervisor)
+    client.post(f"/sessions/{session.pk}/no-show/", {"absent": [ben.pk]})
+    session.refresh_from_db()
+    assert session.status == SessionStatus.NO_SHOW
+    page = client.get(f"/cohorts/{cohort.pk}/").content.decode()
+    row = page.split(ben.email)[1].split("</tr>")[0]
+    assert "<td>1</td>" in row

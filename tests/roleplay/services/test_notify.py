@@ -102,3 +102,33 @@ def test_notification_list_shows_and_reads_messages(client):
     page = client.get("/notifications/").content.decode()
     assert "Round A: you are the client" in page
     assert 'aria-label="Notifications, 0 unread"' in client.get("/").content.decode()
+
+
+def test_optional_messages_can_stay_in_the_app(client):
+    user = UserFactory()
+    client.force_login(user)
+    client.post("/notifications/email/", {"emailed": [MessageKind.WEEKLY_DIGEST]})
+    reminder = notify.message_queue(
+        kind=MessageKind.REMINDER_1H, recipient=user, dedupe_key="r", subject="Soon", body="b"
+    )
+    digest = notify.message_queue(
+        kind=MessageKind.WEEKLY_DIGEST, recipient=user, dedupe_key="d", subject="Week", body="b"
+    )
+    essential = queue(user, key="e")
+    for message in (reminder, digest, essential):
+        notify.message_send(message_id=message.pk)
+    assert sorted(m.subject for m in mail.outbox) == [
+        "[Dyad] Round A: you are the client",
+        "[Dyad] Week",
+    ]
+    reminder.refresh_from_db()
+    assert reminder.state == MessageState.IN_APP
+    assert "Soon" in client.get("/notifications/").content.decode()
+
+
+def test_essential_messages_cannot_be_muted():
+    user = UserFactory()
+    preferences = notify.email_preferences_set(
+        user=user, muted_kinds=[MessageKind.PAIRING_PUBLISHED, MessageKind.REMINDER_24H]
+    )
+    assert preferences.muted_kinds == [MessageKind.REMINDER_24H]
