@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('roleplay', '0009_no_shows'),
+        ("roleplay", "0009_no_shows"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(condition=models.Q(('state', 'sending')), fields=['sending_since'], name='message_sending_since'),
+            model_name="message",
+            index=models.Index(
+                condition=models.Q(("state", "sending")),
+                fields=["sending_since"],
+                name="message_sending_since",
+            ),
         ),
     ]
