@@ -1,8 +1,16 @@
 from datetime import datetime, timedelta
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
-from roleplay.models import Pairing, SessionSeat, Unavailability, WeeklyHours
+from roleplay.models import (
+    Pairing,
+    Session,
+    SessionSeat,
+    SessionStatus,
+    Unavailability,
+    WeeklyHours,
+)
 from roleplay.services.free_slots import Person, WeeklyBlock, free_slots
 
 SUGGESTION_STEP = timedelta(minutes=30)
@@ -43,4 +51,19 @@ def booking_suggestions(pairing: Pairing, *, now: datetime | None = None) -> lis
         step=SUGGESTION_STEP,
         not_before=now + timedelta(hours=round_.guard_hours),
         limit=SUGGESTIONS_SHOWN,
+    )
+
+
+def upcoming_sessions(user, *, now: datetime | None = None):
+    """The sessions someone sits in that have not ended (proposed or scheduled), soonest first."""
+    now = now or timezone.now()
+    return (
+        Session.objects.filter(
+            seats__user=user,
+            status__in=[SessionStatus.PROPOSED, SessionStatus.SCHEDULED],
+            end__gt=now,
+        )
+        .select_related("pairing__round")
+        .prefetch_related(Prefetch("seats", queryset=SessionSeat.objects.select_related("user")))
+        .order_by("start")
     )

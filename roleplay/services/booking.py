@@ -153,16 +153,24 @@ def session_propose(
     video_url: str = "",
 ) -> Session:
     """Put a time on the table. The proposer agrees to it; every other member must confirm."""
+    session, people = _session_create(
+        pairing=pairing, actor=proposer, start=start, room=room, video_url=video_url
+    )
+    _notify_waiting(session, people, proposer, MessageKind.PROPOSAL_WAITING)
+    return session
+
+
+def _session_create(*, pairing, actor, start, room, video_url):
     pairing = Pairing.objects.select_for_update().select_related("round__cohort").get(pk=pairing.pk)
-    _require_member_or_supervisor(pairing, proposer)
+    _require_member_or_supervisor(pairing, actor)
     if pairing.sessions.filter(status__in=ACTIVE_SESSION).exists():
         raise BookingRefused("This pairing already has a session; reschedule it instead.")
     people = _people_of_pairing(pairing)
     end = start + timedelta(minutes=pairing.round.session_minutes)
-    _check_time(pairing=pairing, start=start, end=end, actor=proposer)
+    _check_time(pairing=pairing, start=start, end=end, actor=actor)
     _check_room_belongs(pairing, room)
     session = Session(
-        pairing=pairing, start=start, end=end, room=room, video_url=video_url, proposed_by=proposer
+        pairing=pairing, start=start, end=end, room=room, video_url=video_url, proposed_by=actor
     )
     _lock_people([user for user, _ in people])
     _check_free(session=session, people=people)
@@ -174,12 +182,11 @@ def session_propose(
             role=role,
             start=start,
             end=end,
-            confirmed_sequence=0 if user.pk == proposer.pk else None,
+            confirmed_sequence=0 if user.pk == actor.pk else None,
         )
         for user, role in people
     )
-    _notify_waiting(session, people, proposer, MessageKind.PROPOSAL_WAITING)
-    return session
+    return session, people
 
 
 def _check_room_belongs(pairing: Pairing, room: Room | None) -> None:
@@ -210,8 +217,8 @@ def session_schedule_directly(
     """A supervisor books a pairing without asking for confirmations (and past the guard time)."""
     if not may(supervisor, Action.MANAGE, pairing.round.cohort):
         raise BookingRefused("Only the cohort's supervisors schedule sessions directly.")
-    session = session_propose(
-        pairing=pairing, proposer=supervisor, start=start, room=room, video_url=video_url
+    session, _ = _session_create(
+        pairing=pairing, actor=supervisor, start=start, room=room, video_url=video_url
     )
     session.seats.update(confirmed_sequence=session.sequence)
     _schedule(session)

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from roleplay.models import Role
+from roleplay.selectors.booking import upcoming_sessions
 from roleplay.selectors.cohorts import cohorts_for_dashboard
 
 
@@ -15,5 +16,6 @@ def dashboard(request):
         "programme_cohorts": visible if user.is_programme_admin else [],
         "supervised": [c for c in visible if roles.get(c.pk) == Role.SUPERVISOR],
         "training_in": [c for c in visible if roles.get(c.pk) == Role.TRAINEE],
+        "sessions": upcoming_sessions(user),
     }
     return render(request, "roleplay/dashboard.html", context)

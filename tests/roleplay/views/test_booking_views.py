@@ -165,3 +165,20 @@ def test_supervisor_sets_rooms_and_allowed_hours(client, supervisor, cohort, tra
     assert WeeklyHours.objects.get(cohort=cohort).end == time(17)
     client.force_login(trainee)
     assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("sessions", [1, 3])
+def test_dashboard_lists_upcoming_sessions_in_bounded_queries(
+    client, cohort, supervisor, sessions, django_assert_num_queries
+):
+    ana = MembershipFactory(cohort=cohort, user=UserFactory(display_name="Ana")).user
+    for number in range(sessions):
+        partner = MembershipFactory(cohort=cohort).user
+        pairing = make_pairing(cohort, ana, partner, name=f"Round {number}")
+        booking.session_propose(
+            pairing=pairing, proposer=partner, start=NOW + timedelta(days=2 + number)
+        )
+    client.force_login(ana)
+    with django_assert_num_queries(7):
+        page = text_of(client.get(reverse("dashboard")))
+    assert page.count("waiting for your confirmation") == sessions

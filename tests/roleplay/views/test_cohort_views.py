@@ -61,7 +61,7 @@ def test_dashboard_query_count_does_not_grow_with_cohorts(
         MembershipFactory.create_batch(2, cohort=cohort)
         InvitationFactory(cohort=cohort)
     client.force_login(supervisor)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(reverse("dashboard"))
     assert text_of(response).count("/cohorts/") >= cohorts
 
