@@ -131,8 +131,22 @@ class RoundForm(forms.ModelForm):
 
     class Meta:
         model = Round
-        fields = ["name", "opens", "closes", "session_minutes", "scenarios"]
+        fields = [
+            "name",
+            "opens",
+            "closes",
+            "session_minutes",
+            "guard_hours",
+            "buffer_minutes",
+            "max_per_day",
+            "max_per_week",
+            "scenarios",
+        ]
         labels = {
+            "guard_hours": "Guard time (hours)",
+            "buffer_minutes": "Buffer between a trainee's sessions (minutes)",
+            "max_per_day": "Most sessions per trainee per day",
+            "max_per_week": "Most sessions per trainee per week",
             "opens": "Booking opens",
             "closes": "Booking closes",
             "session_minutes": "Session length (minutes)",

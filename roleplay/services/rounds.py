@@ -12,12 +12,12 @@ def round_create(
     name: str,
     opens: datetime,
     closes: datetime,
-    session_minutes: int = 50,
     scenarios: list[Scenario] | tuple = (),
+    **rules,
 ) -> Round:
-    round_ = Round(
-        cohort=cohort, name=name, opens=opens, closes=closes, session_minutes=session_minutes
-    )
+    """A draft round. `rules` are the optional booking rules (session_minutes, guard_hours,
+    buffer_minutes, max_per_day, max_per_week); the model's defaults fill the rest."""
+    round_ = Round(cohort=cohort, name=name, opens=opens, closes=closes, **rules)
     round_.full_clean()
     with transaction.atomic():
         round_.save()
