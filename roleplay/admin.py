@@ -1,16 +1,23 @@
 from django.contrib import admin
 
 from roleplay.models import (
+    CalendarFeed,
     Cohort,
     CohortMembership,
     DoNotPair,
+    EmailPreferences,
     Invitation,
     Message,
     Pairing,
     PairingMember,
+    Room,
     Round,
     RoundAbsence,
     Scenario,
+    Session,
+    SessionSeat,
+    Unavailability,
+    WeeklyHours,
 )
 from roleplay.services import invitations as invitation_services
 
@@ -116,3 +123,65 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ["recipient__email", "subject", "dedupe_key"]
     list_select_related = ["recipient"]
     readonly_fields = ["dedupe_key", "attempts", "last_error", "sending_since", "sent_at"]
+
+
+class SessionSeatInline(admin.TabularInline):
+    model = SessionSeat
+    extra = 0
+    fields = ["user", "role", "active", "confirmed_sequence", "checked_in_at", "no_show"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = [
+        "pk",
+        "pairing",
+        "start",
+        "end",
+        "status",
+        "room",
+        "sequence",
+        "late_cancellation",
+    ]
+    list_filter = ["status", "late_cancellation"]
+    search_fields = ["seats__user__email", "seats__user__display_name", "pairing__round__name"]
+    list_select_related = ["pairing__round", "room"]
+    date_hierarchy = "start"
+    inlines = [SessionSeatInline]
+    raw_id_fields = ["pairing", "rematch_of"]
+    autocomplete_fields = ["proposed_by", "cancelled_by"]
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ["name", "cohort"]
+    search_fields = ["name", "cohort__name"]
+
+
+@admin.register(WeeklyHours)
+class WeeklyHoursAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "user", "cohort"]
+    list_filter = ["weekday"]
+    search_fields = ["user__email", "cohort__name"]
+
+
+@admin.register(Unavailability)
+class UnavailabilityAdmin(admin.ModelAdmin):
+    list_display = ["user", "start", "end", "note"]
+    search_fields = ["user__email"]
+
+
+@admin.register(EmailPreferences)
+class EmailPreferencesAdmin(admin.ModelAdmin):
+    list_display = ["user", "muted_kinds"]
+    search_fields = ["user__email"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    """Only the hash is stored; an admin can revoke a feed by deleting its row."""
+
+    list_display = ["user", "created_at"]
+    search_fields = ["user__email"]
+    readonly_fields = ["token_hash", "created_at"]

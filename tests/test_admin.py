@@ -10,6 +10,18 @@ CHANGELISTS = [
     "admin:roleplay_cohort_changelist",
     "admin:roleplay_cohortmembership_changelist",
     "admin:roleplay_invitation_changelist",
+    "admin:roleplay_scenario_changelist",
+    "admin:roleplay_round_changelist",
+    "admin:roleplay_pairing_changelist",
+    "admin:roleplay_donotpair_changelist",
+    "admin:roleplay_roundabsence_changelist",
+    "admin:roleplay_message_changelist",
+    "admin:roleplay_session_changelist",
+    "admin:roleplay_room_changelist",
+    "admin:roleplay_weeklyhours_changelist",
+    "admin:roleplay_unavailability_changelist",
+    "admin:roleplay_emailpreferences_changelist",
+    "admin:roleplay_calendarfeed_changelist",
 ]
 
 
@@ -46,3 +58,16 @@ def test_trainees_cannot_reach_the_admin(client, trainee):
     client.force_login(trainee)
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
+
+
+def test_every_model_of_dyad_is_in_the_admin():
+    from django.apps import apps
+    from django.contrib import admin
+
+    missing = [
+        model.__name__
+        for app in ("accounts", "roleplay")
+        for model in apps.get_app_config(app).get_models()
+        if model not in admin.site._registry and not model._meta.auto_created
+    ]
+    assert missing == ["PairingMember", "SessionSeat"]  # edited inline on Pairing and Session

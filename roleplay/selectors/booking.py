@@ -14,7 +14,9 @@ from roleplay.models import (
 from roleplay.services.free_slots import Person, WeeklyBlock, free_slots
 
 SUGGESTION_STEP = timedelta(minutes=30)
-SUGGESTIONS_SHOWN = 12
+SUGGESTIONS_SHOWN = 9
+SUGGESTIONS_PER_DAY = 3
+SUGGESTION_GAP = timedelta(hours=2)
 
 
 def _blocks(hours) -> list[WeeklyBlock]:
@@ -41,7 +43,7 @@ def booking_suggestions(pairing: Pairing, *, now: datetime | None = None) -> lis
         )
         for user in members
     ]
-    return free_slots(
+    slots = free_slots(
         people,
         window=(round_.opens, round_.closes),
         duration=timedelta(minutes=round_.session_minutes),
@@ -50,8 +52,22 @@ def booking_suggestions(pairing: Pairing, *, now: datetime | None = None) -> lis
         allowed_zone=round_.cohort.time_zone,
         step=SUGGESTION_STEP,
         not_before=now + timedelta(hours=round_.guard_hours),
-        limit=SUGGESTIONS_SHOWN,
     )
+    return _spread(slots)
+
+
+def _spread(slots: list[datetime]) -> list[datetime]:
+    """A few choices across several days rather than every half hour of the first one."""
+    chosen: list[datetime] = []
+    for slot in slots:
+        same_day = [c for c in chosen if c.date() == slot.date()]
+        if len(same_day) < SUGGESTIONS_PER_DAY and all(
+            slot - c >= SUGGESTION_GAP for c in same_day
+        ):
+            chosen.append(slot)
+        if len(chosen) == SUGGESTIONS_SHOWN:
+            break
+    return chosen
 
 
 def upcoming_sessions(user, *, now: datetime | None = None):

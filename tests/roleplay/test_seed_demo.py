@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
-from roleplay.models import Cohort, Role
+from roleplay.models import Cohort, PairingMember, Role, RoundStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +18,10 @@ def test_demo_data_loads_once_and_its_logins_work(client, capsys):
     assert User.objects.filter(is_supervisor=True).count() == 2
     cohort = Cohort.objects.get()
     assert cohort.memberships.filter(role=Role.TRAINEE).count() == 9
+    round_ = cohort.rounds.get()
+    assert round_.status == RoundStatus.PUBLISHED
+    assert PairingMember.objects.filter(round=round_).count() == 9
+    assert not round_.pairings.filter(scenario=None).exists()
 
     response = client.post(
         "/accounts/login/",

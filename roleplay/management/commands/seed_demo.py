@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import time, timedelta
 
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
@@ -6,8 +6,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from roleplay.models import Role
+from roleplay.models import Role, Scenario
+from roleplay.services.availability import weekly_hours_add
 from roleplay.services.cohorts import cohort_create, membership_add
+from roleplay.services.pairing import pairings_accept, pairings_suggest, round_publish
+from roleplay.services.rounds import round_create
 
 DEMO_PASSWORD = "practise-empathy"
 ADMIN = ("admin@dyad.test", "Morgan Admin")
@@ -26,7 +29,10 @@ TRAINEES = [
 
 
 class Command(BaseCommand):
-    help = "Load Dyad's demo programme once (an admin, two supervisors, a cohort of nine trainees)."
+    help = (
+        "Load Dyad's demo programme once: an admin, two supervisors, a cohort of nine trainees "
+        "with weekday availability, and a published first round."
+    )
 
     def handle(self, *args, **options):
         if User.objects.filter(email=ADMIN[0]).exists():
@@ -48,8 +54,29 @@ class Command(BaseCommand):
             term_end=today + timedelta(days=90),
             time_zone="Europe/London",
         )
-        for email, name in TRAINEES:
-            membership_add(cohort=cohort, user=self._user(email, name), role=Role.TRAINEE)
+        trainees = [self._user(email, name) for email, name in TRAINEES]
+        for trainee in trainees:
+            membership_add(cohort=cohort, user=trainee, role=Role.TRAINEE)
+            for weekday in range(5):
+                weekly_hours_add(owner=trainee, weekday=weekday, start=time(9), end=time(17))
+        self._first_round(cohort)
+
+    def _first_round(self, cohort) -> None:
+        """A published first round, so trainees have a pairing, a scenario and times to book."""
+        now = timezone.now()
+        round_ = round_create(
+            cohort=cohort,
+            name="Round 1",
+            opens=now,
+            closes=now + timedelta(days=21),
+            scenarios=list(Scenario.objects.filter(owner=None, difficulty=1)),
+        )
+        pairings_accept(round_=round_, groups=pairings_suggest(round_=round_))
+        starters = list(Scenario.objects.filter(owner=None).order_by("difficulty", "title"))
+        for pairing, scenario in zip(round_.pairings.all(), starters, strict=False):
+            pairing.scenario = scenario
+            pairing.save(update_fields=["scenario"])
+        round_publish(round_=round_)
 
     def _user(self, email: str, name: str, **flags) -> User:
         user = User.objects.create_user(
