@@ -172,6 +172,13 @@ def _session_create(*, pairing, actor, start, room, video_url):
     session = Session(
         pairing=pairing, start=start, end=end, room=room, video_url=video_url, proposed_by=actor
     )
+    _save_with_seats(session, people, proposer=actor)
+    return session, people
+
+
+def _save_with_seats(session: Session, people: list[tuple[User, str]], *, proposer: User) -> None:
+    """Check everyone is free (their rows locked), then save the session and a seat each; the
+    proposer has agreed to the time already."""
     _lock_people([user for user, _ in people])
     _check_free(session=session, people=people)
     session.save()
@@ -180,13 +187,12 @@ def _session_create(*, pairing, actor, start, room, video_url):
             session=session,
             user=user,
             role=role,
-            start=start,
-            end=end,
-            confirmed_sequence=0 if user.pk == actor.pk else None,
+            start=session.start,
+            end=session.end,
+            confirmed_sequence=session.sequence if user.pk == proposer.pk else None,
         )
         for user, role in people
     )
-    return session, people
 
 
 def _check_room_belongs(pairing: Pairing, room: Room | None) -> None:
@@ -480,19 +486,6 @@ def session_rematch(*, session: Session, user: User, partner: User, start: datet
         proposed_by=user,
         rematch_of=session,
     )
-    _lock_people([person for person, _ in people])
-    _check_free(session=new, people=people)
-    new.save()
-    SessionSeat.objects.bulk_create(
-        SessionSeat(
-            session=new,
-            user=person,
-            role=role,
-            start=start,
-            end=end,
-            confirmed_sequence=0 if person.pk == user.pk else None,
-        )
-        for person, role in people
-    )
+    _save_with_seats(new, people, proposer=user)
     _notify_waiting(new, people, user, MessageKind.PROPOSAL_WAITING)
     return new

@@ -11,6 +11,13 @@ from roleplay.permissions import Action, get_pairing_for, get_session_for, may
 from roleplay.services import booking
 
 
+def _report_errors(request, form) -> None:
+    """These small forms sit inside bigger pages; their errors come back as messages."""
+    for field, errors in form.errors.items():
+        for error in errors:
+            messages.error(request, f"{form.fields[field].label}: {error}")
+
+
 def _rooms(cohort):
     return Room.objects.filter(cohort=cohort)
 
@@ -22,9 +29,7 @@ def pairing_book(request, pk: int):
     pairing = get_pairing_for(request.user, pk)
     form = BookingForm(request.POST, rooms=_rooms(pairing.round.cohort))
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            for error in errors:
-                messages.error(request, f"{form.fields[field].label}: {error}")
+        _report_errors(request, form)
         return redirect("pairing_detail", pk=pk)
     try:
         if request.POST.get("directly") and may(request.user, Action.MANAGE, pairing.round.cohort):
@@ -101,9 +106,7 @@ def session_reschedule(request, pk: int):
     session = get_session_for(request.user, pk)
     form = BookingForm(request.POST, rooms=_rooms(session.pairing.round.cohort))
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            for error in errors:
-                messages.error(request, f"{form.fields[field].label}: {error}")
+        _report_errors(request, form)
         return redirect("session_detail", pk=pk)
     try:
         booking.session_reschedule(session=session, user=request.user, **form.cleaned_data)

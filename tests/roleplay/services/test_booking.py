@@ -20,24 +20,7 @@ from roleplay.services.pairing import Arrangement, round_arrange
 from tests.factories import MembershipFactory, RoundFactory, UserFactory
 from tests.roleplay.booking_helpers import NOW, make_pairing
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def pair(cohort):
-    ana = MembershipFactory(
-        cohort=cohort, user=UserFactory(display_name="Ana", time_zone="Europe/London")
-    ).user
-    ben = MembershipFactory(
-        cohort=cohort, user=UserFactory(display_name="Ben", time_zone="America/New_York")
-    ).user
-    return make_pairing(cohort, ana, ben), ana, ben
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 def kinds_for(user):

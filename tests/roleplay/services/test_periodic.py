@@ -8,13 +8,7 @@ from roleplay.services import booking, periodic
 from tests.factories import MembershipFactory, UserFactory
 from tests.roleplay.booking_helpers import NOW, make_pairing
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 @pytest.fixture

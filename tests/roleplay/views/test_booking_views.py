@@ -1,7 +1,6 @@
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from roleplay.models import Room, Session, SessionStatus, Unavailability, WeeklyHours
@@ -9,28 +8,11 @@ from roleplay.services import booking
 from tests.factories import MembershipFactory, UserFactory
 from tests.roleplay.booking_helpers import NOW, make_pairing
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 def text_of(response) -> str:
     return response.content.decode()
-
-
-@pytest.fixture
-def pair(cohort):
-    ana = MembershipFactory(
-        cohort=cohort, user=UserFactory(display_name="Ana", time_zone="Europe/London")
-    ).user
-    ben = MembershipFactory(
-        cohort=cohort, user=UserFactory(display_name="Ben", time_zone="America/New_York")
-    ).user
-    return make_pairing(cohort, ana, ben), ana, ben
 
 
 def test_the_pairing_page_suggests_times_everyone_is_free(client, pair):
