@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from roleplay.models import (
+    ACTIVE_SESSION,
     CohortMembership,
     DoNotPair,
     MessageKind,
@@ -274,6 +275,7 @@ def round_arrange(*, round_: Round, arrangement: Arrangement) -> list[str]:
     errors, warnings = arrangement_check(round_=round_, arrangement=arrangement)
     if errors:
         raise ArrangementRefused(list(dict.fromkeys(errors)))
+    _refuse_changes_to_booked_pairings(round_, arrangement)
     before = _signatures(round_)
     existing = {str(p.pk): p for p in Pairing.objects.filter(round=round_)}
     used_slots = {slot for slot, _ in arrangement.members.values()}
@@ -302,6 +304,31 @@ def round_arrange(*, round_: Round, arrangement: Arrangement) -> list[str]:
             round_.save(update_fields=["revision"])
             _notify(round_, changed, MessageKind.PAIRING_CHANGED)
     return list(dict.fromkeys(warnings))
+
+
+def _refuse_changes_to_booked_pairings(round_: Round, arrangement: Arrangement) -> None:
+    """A pairing with a booked session keeps its people and roles: the session's seats (and
+    everyone's calendars) hang off them. Cancel the session first, then rearrange."""
+    booked = Pairing.objects.filter(
+        round=round_, sessions__status__in=ACTIVE_SESSION
+    ).prefetch_related("members__trainee")
+    wanted = defaultdict(set)
+    for user_id, (slot, role) in arrangement.members.items():
+        wanted[slot].add((user_id, role))
+    for pairing in booked:
+        now = {(m.trainee_id, m.role) for m in pairing.members.all()}
+        if wanted.get(str(pairing.pk)) != now:
+            names = ", ".join(m.trainee.name for m in pairing.members.all())
+            raise ArrangementRefused(
+                [f"The pairing of {names} has a session booked; cancel it before changing them."]
+            )
+    with_history = Pairing.objects.filter(round=round_, sessions__isnull=False).distinct()
+    for pairing in with_history.prefetch_related("members__trainee"):
+        if str(pairing.pk) not in wanted:
+            names = ", ".join(m.trainee.name for m in pairing.members.all())
+            raise ArrangementRefused(
+                [f"The pairing of {names} has a session record, so it cannot be emptied."]
+            )
 
 
 def pairing_remove_trainee(*, round_: Round, trainee: User) -> None:

@@ -16,7 +16,7 @@ from roleplay.models import (
     SessionStatus,
 )
 from roleplay.services import booking, periodic
-from roleplay.services.pairing import Arrangement, round_arrange
+from roleplay.services.pairing import Arrangement, ArrangementRefused, round_arrange
 from tests.factories import MembershipFactory, RoundFactory, UserFactory
 from tests.roleplay.booking_helpers import NOW, make_pairing
 
@@ -349,3 +349,29 @@ def test_the_supervisor_marks_a_no_show_and_sees_it_per_trainee(client, cohort, 
     page = client.get(f"/cohorts/{cohort.pk}/").content.decode()
     row = page.split(ben.email)[1].split("</tr>")[0]
     assert "<td>1</td>" in row
+
+
+def test_a_booked_pairing_cannot_be_rearranged_until_its_session_is_cancelled(pair, supervisor):
+    pairing, ana, ben = pair
+    session = booking.session_schedule_directly(
+        pairing=pairing, supervisor=supervisor, start=NOW + timedelta(days=3)
+    )
+    swapped = Arrangement(
+        members={ana.pk: (str(pairing.pk), "therapist"), ben.pk: (str(pairing.pk), "client")}
+    )
+    with pytest.raises(ArrangementRefused, match="has a session booked; cancel it"):
+        round_arrange(round_=pairing.round, arrangement=swapped)
+    booking.session_cancel(session=session, user=supervisor, reason="Roles swap")
+    round_arrange(round_=pairing.round, arrangement=swapped)
+    assert pairing.members.get(trainee=ana).role == "therapist"
+
+
+def test_a_pairing_with_a_session_record_is_never_emptied(pair, supervisor, cohort):
+    pairing, ana, ben = pair
+    session = booking.session_schedule_directly(
+        pairing=pairing, supervisor=supervisor, start=NOW + timedelta(days=3)
+    )
+    booking.session_cancel(session=session, user=supervisor, reason="Ill")
+    moved = Arrangement(members={ana.pk: ("new", "client"), ben.pk: ("new", "therapist")})
+    with pytest.raises(ArrangementRefused, match="has a session record"):
+        round_arrange(round_=pairing.round, arrangement=moved)
