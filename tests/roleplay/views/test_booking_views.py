@@ -164,3 +164,27 @@ def test_dashboard_lists_upcoming_sessions_in_bounded_queries(
     with django_assert_num_queries(7):
         page = text_of(client.get(reverse("dashboard")))
     assert page.count("waiting for your confirmation") == sessions
+
+
+def test_the_trainee_left_behind_asks_for_a_rematch_from_the_session_page(
+    client, cohort, pair, supervisor
+):
+    pairing, ana, ben = pair
+    cleo = MembershipFactory(cohort=cohort, user=UserFactory(display_name="Cleo")).user
+    session = booking.session_schedule_directly(
+        pairing=pairing, supervisor=supervisor, start=NOW + timedelta(days=3)
+    )
+    booking.session_mark_no_show(session=session, supervisor=supervisor, absent=[ben])
+    client.force_login(ana)
+    page = text_of(client.get(reverse("session_detail", args=[session.pk])))
+    assert "No-show: Ben did not come." in page
+    assert "Ask for a re-match" in page and "Cleo" in page
+    response = client.post(
+        reverse("session_rematch", args=[session.pk]),
+        {"partner": cleo.pk, "start": "2027-03-06T10:00"},
+        follow=True,
+    )
+    assert "Proposed to Cleo." in text_of(response)
+    client.force_login(ben)
+    page = text_of(client.get(reverse("session_detail", args=[session.pk])))
+    assert "Ask for a re-match" not in page
