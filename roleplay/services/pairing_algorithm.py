@@ -56,7 +56,8 @@ Guarantees of ``suggest_groups`` (each is property-tested in
    else (absences, joiners, odd numbers, constraints, locks) is solved round by round with
    weighted matching and no look-ahead, so "everyone meets everyone before anyone meets
    someone twice" then holds as long as each round *can* avoid repeats, not always for the
-   whole term (see ``bench/pairing.py``).
+   whole term (see ``bench/pairing.py``). With a triad it cannot always hold at all: for 5
+   trainees, the pairs unmet after round 1 form K(3,2), which has no triangle for a triad.
 5. **Deterministic.** The same input gives the same output; the order of ``present`` and
    of ``forbidden`` does not matter.
 
