@@ -8,8 +8,11 @@ _active = Q(memberships__ended_at__isnull=True)
 
 
 def cohorts_for_dashboard(user: User) -> QuerySet[Cohort]:
-    """The cohorts a user sees on their dashboard, with head counts, in one query."""
-    return cohorts_visible_to(user).annotate(
+    """The cohorts a user sees on their dashboard, with head counts, in one query.
+
+    Visibility is a subquery so that the counts see every membership, not only the viewer's."""
+    visible = Cohort.objects.filter(pk__in=cohorts_visible_to(user).values("pk"))
+    return visible.annotate(
         trainee_count=Count(
             "memberships", filter=_active & Q(memberships__role=Role.TRAINEE), distinct=True
         ),

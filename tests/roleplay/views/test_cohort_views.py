@@ -37,9 +37,11 @@ def test_supervisor_dashboard_without_a_cohort_offers_to_create_one(client):
 
 def test_dashboard_lists_only_the_users_own_cohorts(client, cohort, trainee):
     CohortFactory(name="Somebody else's cohort")
+    MembershipFactory(cohort=cohort)
     client.force_login(trainee)
     page = text_of(client.get(reverse("dashboard")))
     assert "Year 1" in page
+    assert "2 trainees" in page  # everyone in the cohort, not only the viewer
     assert "Somebody else&#x27;s cohort" not in page
 
 
