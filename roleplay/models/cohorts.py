@@ -80,10 +80,6 @@ class CohortMembership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} in {self.cohort}"
 
-    @property
-    def is_active(self) -> bool:
-        return self.ended_at is None
-
 
 class InvitationQuerySet(models.QuerySet):
     def pending(self):

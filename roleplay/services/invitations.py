@@ -224,7 +224,8 @@ def invitation_revoke(*, invitation: Invitation) -> Invitation:
 
 
 def invitation_token(invitation: Invitation) -> str:
-    return signing.dumps(invitation.pk, salt=TOKEN_SALT)
+    """The same link every time for one invitation: expiry and single use live in the row."""
+    return signing.Signer(salt=TOKEN_SALT).sign_object(invitation.pk)
 
 
 def invitation_url(invitation: Invitation) -> str:
@@ -292,7 +293,7 @@ def _invitation_email(invitation: Invitation) -> EmailMultiAlternatives:
 def invitation_from_token(token: str) -> Invitation:
     """The invitation a link points at, if it can still be used; otherwise InvitationUnusable."""
     try:
-        pk = signing.loads(token, salt=TOKEN_SALT)
+        pk = signing.Signer(salt=TOKEN_SALT).unsign_object(token)
         invitation = Invitation.objects.select_related("cohort", "invited_by").get(pk=pk)
     except (signing.BadSignature, Invitation.DoesNotExist, TypeError, ValueError) as exc:
         raise InvitationUnusable("This invitation link is not valid.") from exc

@@ -155,11 +155,23 @@ def _ids(group: Group) -> list[int]:
 
 
 @transaction.atomic
-def pairings_accept(*, round_: Round, groups: list[Group]) -> list[Pairing]:
-    """Replace the round's unlocked pairings with `groups` (locked pairings stay as they are)."""
+def pairings_accept(*, round_: Round, groups: list[Group]) -> list[str]:
+    """Replace the round's unlocked pairings with `groups` (locked pairings stay as they are).
+
+    The groups are checked like any arrangement, since they come back from a page: a
+    do-not-pair pair or a broken group is refused; repeats and imbalance come back as warnings."""
     round_ = Round.objects.select_for_update().get(pk=round_.pk)
     if not round_.is_draft:
         raise ArrangementRefused(["Suggestions can only be accepted while the round is a draft."])
+    arrangement = Arrangement()
+    for member in PairingMember.objects.filter(round=round_, pairing__locked=True):
+        arrangement.members[member.trainee_id] = (f"locked{member.pairing_id}", member.role)
+    for number, group in enumerate(groups):
+        for role, trainee_id in _roles(group):
+            arrangement.members[trainee_id] = (f"new{number}", role)
+    errors, warnings = arrangement_check(round_=round_, arrangement=arrangement)
+    if errors:
+        raise ArrangementRefused(list(dict.fromkeys(errors)))
     Pairing.objects.filter(round=round_, locked=False).delete()
     pairings = Pairing.objects.bulk_create([Pairing(round=round_) for _ in groups])
     PairingMember.objects.bulk_create(
@@ -167,7 +179,7 @@ def pairings_accept(*, round_: Round, groups: list[Group]) -> list[Pairing]:
         for pairing, group in zip(pairings, groups, strict=True)
         for role, trainee_id in _roles(group)
     )
-    return pairings
+    return list(dict.fromkeys(warnings))
 
 
 def _roles(group: Group) -> list[tuple[str, int]]:

@@ -731,10 +731,6 @@ def _key(a: int, b: int) -> tuple[int, int]:
     return (a, b) if a < b else (b, a)
 
 
-def _by_cost(solution: _Solution) -> int:
-    return solution.cost
-
-
 def _pairs_solution(mate: dict[int, int], edges: dict[tuple[int, int], int]) -> _Solution:
     pairs = tuple(sorted((a, b) for a, b in mate.items() if a < b))
     return _Solution(sum(edges[p] for p in pairs), pairs)

@@ -28,7 +28,7 @@ def pairing_detail(request, pk: int):
         mine
         and mine.role == PairingRole.CLIENT
         and pairing.client_chooses
-        and pairing.round.is_draft is False
+        and not pairing.round.is_draft
     )
     form = None
     if may_choose:

@@ -115,12 +115,7 @@ def round_accept(request, pk: int):
     round_ = get_round_for(request.user, pk)
     try:
         groups = [Group(*map(_optional_int, row)) for row in json.loads(request.POST["groups"])]
-        errors, warnings = pairing_services.arrangement_check(
-            round_=round_, arrangement=_arrangement_of(groups)
-        )
-        if errors:
-            raise pairing_services.ArrangementRefused(errors)
-        pairing_services.pairings_accept(round_=round_, groups=groups)
+        warnings = pairing_services.pairings_accept(round_=round_, groups=groups)
     except (KeyError, ValueError, TypeError):
         messages.error(request, "That suggestion could not be read; ask for suggestions again.")
     except pairing_services.ArrangementRefused as exc:
@@ -134,20 +129,6 @@ def round_accept(request, pk: int):
 
 def _optional_int(value):
     return None if value is None else int(value)
-
-
-def _arrangement_of(groups) -> pairing_services.Arrangement:
-    arrangement = pairing_services.Arrangement()
-    for number, group in enumerate(groups):
-        slot = f"s{number}"
-        for role, trainee_id in (
-            (PairingRole.CLIENT, group.client),
-            (PairingRole.THERAPIST, group.therapist),
-            (PairingRole.OBSERVER, group.observer),
-        ):
-            if trainee_id:
-                arrangement.members[trainee_id] = (slot, role)
-    return arrangement
 
 
 @login_required

@@ -291,3 +291,11 @@ def test_rejoining_after_removal_starts_a_new_membership_and_keeps_the_old(cohor
 
     assert again.pk != membership.pk
     assert CohortMembership.objects.filter(cohort=cohort, user=membership.user).count() == 2
+
+
+def test_an_invitation_has_one_stable_link(cohort):
+    invitation = InvitationFactory(cohort=cohort)
+    with time_machine.travel(timezone.now() + timedelta(days=1)):
+        later = svc.invitation_token(invitation)
+    assert svc.invitation_token(invitation) == later
+    assert svc.invitation_from_token(later) == invitation

@@ -15,6 +15,7 @@ from roleplay.services.pairing import (
     round_arrange,
     round_publish,
 )
+from roleplay.services.pairing_algorithm import Group
 from roleplay.services.rounds import absence_set, do_not_pair_add
 from tests.factories import MembershipFactory, RoundFactory, ScenarioFactory
 
@@ -244,3 +245,20 @@ def test_a_trainee_who_joins_mid_term_is_paired_from_the_next_round(cohort, roun
         m for g in pairings_suggest(round_=later) for m in (g.client, g.therapist, g.observer)
     }
     assert joiner.pk in placed
+
+
+def test_accepting_a_forged_group_is_refused_and_locked_members_are_not_called_unpaired(
+    cohort, supervisor, round_, trainees
+):
+    a, b, c, d, e = trainees
+    round_arrange(
+        round_=round_,
+        arrangement=_arrangement(
+            [(a, "client"), (b, "therapist")], options={"0": SlotOptions(locked=True)}
+        ),
+    )
+    do_not_pair_add(cohort=cohort, trainee_a=c, trainee_b=d, reason="", created_by=supervisor)
+    with pytest.raises(ArrangementRefused, match="do-not-pair"):
+        pairings_accept(round_=round_, groups=[Group(client=c.pk, therapist=d.pk, observer=e.pk)])
+    warnings = pairings_accept(round_=round_, groups=[Group(client=c.pk, therapist=e.pk)])
+    assert warnings == [f"Not yet in a pairing: {d.name}."]  # a and b sit in the locked one

@@ -5,7 +5,7 @@ import time_machine
 
 from roleplay.models import Message, MessageKind, Role, SessionStatus
 from roleplay.services import booking, periodic
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory
 from tests.roleplay.booking_helpers import NOW, make_pairing
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
@@ -72,12 +72,13 @@ def test_the_weekly_digest_arrives_monday_8am_in_the_supervisors_zone(pairing, s
     assert f"Not booked yet:\n- Round A: {names}" in digest.body
 
 
-def test_trainees_get_no_digest(pairing):
-    UserFactory(time_zone="UTC")
+def test_only_supervisors_get_a_digest(pairing, supervisor):
+    """Monday 08:00 UTC: the supervisor (in UTC) gets one; the pairing's trainees do not."""
+    supervisor.time_zone = "UTC"
+    supervisor.save()
     with time_machine.travel(datetime(2027, 3, 8, 8, 0, tzinfo=UTC), tick=False):
-        periodic.supervisor_digests_queue()
-    assert set(
-        Message.objects.filter(kind=MessageKind.WEEKLY_DIGEST).values_list(
-            "recipient__memberships__role", flat=True
-        )
-    ) <= {Role.SUPERVISOR}
+        assert periodic.supervisor_digests_queue() == 1
+    recipients = Message.objects.filter(kind=MessageKind.WEEKLY_DIGEST).values_list(
+        "recipient", flat=True
+    )
+    assert list(recipients) == [supervisor.pk]

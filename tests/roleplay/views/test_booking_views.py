@@ -188,3 +188,19 @@ def test_the_trainee_left_behind_asks_for_a_rematch_from_the_session_page(
     client.force_login(ben)
     page = text_of(client.get(reverse("session_detail", args=[session.pk])))
     assert "Ask for a re-match" not in page
+
+
+def test_a_room_with_sessions_stays_and_an_unused_one_goes(client, cohort, pair, supervisor):
+    pairing, *_ = pair
+    used = Room.objects.create(cohort=cohort, name="Room 1")
+    spare = Room.objects.create(cohort=cohort, name="Room 2")
+    booking.session_schedule_directly(
+        pairing=pairing, supervisor=supervisor, start=NOW + timedelta(days=3), room=used
+    )
+    client.force_login(supervisor)
+    url = "cohort_booking_delete"
+    response = client.post(reverse(url, args=[cohort.pk, "room", used.pk]), follow=True)
+    assert "That room has sessions booked in it; it stays." in text_of(response)
+    response = client.post(reverse(url, args=[cohort.pk, "room", spare.pk]), follow=True)
+    assert "Removed." in text_of(response)
+    assert list(Room.objects.values_list("name", flat=True)) == ["Room 1"]

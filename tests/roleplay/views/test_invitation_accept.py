@@ -65,12 +65,13 @@ def test_a_weak_password_is_refused(client, cohort):
 def test_someone_with_an_account_is_asked_to_sign_in_then_joins(client, cohort):
     user = UserFactory(email="known@example.org")
     invitation = InvitationFactory(cohort=cohort, email="known@example.org")
-    page = client.get(accept_url(invitation)).content.decode()
+    url = accept_url(invitation)
+    page = client.get(url).content.decode()
     assert "You already have a Dyad account." in page
-    assert f"{reverse('account_login')}?next={accept_url(invitation)}" in page
+    assert f"{reverse('account_login')}?next={url}" in page
 
     client.force_login(user)
-    response = client.post(accept_url(invitation), follow=True)
+    response = client.post(url, follow=True)
     assert "Welcome to Year 1." in response.content.decode()
     assert CohortMembership.objects.filter(cohort=cohort, user=user).exists()
 

@@ -295,3 +295,29 @@ def test_closing_a_round_keeps_its_pairings_as_past(client, supervisor, round_, 
     assert "Round A is closed; its pairings are now in the record." in text_of(response)
     client.force_login(a)
     assert "(" + round_.cohort.name + ", past)" in text_of(client.get(reverse("my_pairings")))
+
+
+def test_supervisor_edits_a_rounds_booking_rules(client, supervisor, round_):
+    client.force_login(supervisor)
+    response = client.post(
+        reverse("round_edit", args=[round_.pk]),
+        {
+            "name": "Round A (moved)",
+            "opens": "2027-04-01T09:00",
+            "closes": "2027-04-20T17:00",
+            "session_minutes": "45",
+            "guard_hours": "12",
+            "buffer_minutes": "30",
+            "max_per_day": "1",
+            "max_per_week": "3",
+        },
+        follow=True,
+    )
+    assert "The round is saved." in text_of(response)
+    round_.refresh_from_db()
+    assert (round_.name, round_.session_minutes, round_.guard_hours, round_.max_per_day) == (
+        "Round A (moved)",
+        45,
+        12,
+        1,
+    )
