@@ -53,7 +53,7 @@ def pairing_detail(request, pk: int):
         "pairing": pairing,
         "members": members,
         "mine": mine,
-        "show_brief": pairing.scenario is not None and may_read_brief(request.user, pairing),
+        "show_brief": may_read_brief(request.user, pairing),
         "choose_form": form,
     }
     return render(request, "roleplay/pairing_detail.html", context)

@@ -55,7 +55,6 @@ def session_detail(request, pk: int):
     mine = next((seat for seat in seats if seat.user_id == request.user.pk), None)
     open_ = session.status in (SessionStatus.PROPOSED, SessionStatus.SCHEDULED)
     now = timezone.now()
-    left_behind = bool(mine and session.status == SessionStatus.NO_SHOW and not mine.no_show)
     context = {
         "session": session,
         "seats": seats,
@@ -67,7 +66,7 @@ def session_detail(request, pk: int):
             and session.start - booking.CHECK_IN_OPENS <= now < session.end
         ),
         "rematch_form": RematchForm(candidates=booking.rematch_candidates(session, request.user))
-        if left_behind and not session.rematches.exists()
+        if booking.rematch_offered_to(session, request.user)
         else None,
         "may_confirm": bool(
             mine
