@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('roleplay', '0010_message_sending_index'),
+        ("roleplay", "0010_message_sending_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='sessionseat',
-            name='left_cohort',
-            field=models.BooleanField(default=False, help_text='Removed from the cohort while this session was open; the others may re-match.'),
+            model_name="sessionseat",
+            name="left_cohort",
+            field=models.BooleanField(
+                default=False,
+                help_text="Removed from the cohort while this session was open; the others may re-match.",
+            ),
         ),
     ]
