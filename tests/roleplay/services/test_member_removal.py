@@ -4,6 +4,7 @@ frees their future sessions and tells their partners, who may re-match; history 
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from roleplay.models import (
@@ -14,7 +15,7 @@ from roleplay.models import (
     SessionSeat,
     SessionStatus,
 )
-from roleplay.services import booking, calendar
+from roleplay.services import booking, calendar, periodic
 from roleplay.services.cohorts import membership_end
 from tests.factories import MembershipFactory, UserFactory
 from tests.roleplay.booking_helpers import NOW
@@ -147,3 +148,12 @@ def test_past_sessions_are_kept_as_they_were(cohort, supervisor, booked):
 
     session.refresh_from_db()
     assert session.status == SessionStatus.COMPLETED
+
+
+def test_a_removed_trainee_is_not_nudged_about_the_cohorts_pairings(cohort, supervisor, pair):
+    pairing, _ana, ben = pair
+    remove(cohort, ben, supervisor)
+    with time_machine.travel(pairing.round.closes - timedelta(days=3, minutes=-1), tick=False):
+        assert periodic.unbooked_nudges_queue() == 1
+    nudged = Message.objects.filter(kind=MessageKind.UNBOOKED_NUDGE)
+    assert list(nudged.values_list("recipient__display_name", flat=True)) == ["Ana"]
