@@ -148,12 +148,14 @@ def _require_seat_or_supervisor(session: Session, user: User) -> None:
 
 def _refuse_departed_members(pairing: Pairing) -> None:
     """Nobody books a session with someone removed from the cohort; a re-match replaces them."""
-    departed = pairing.members.exclude(
-        trainee__in=active_trainees(pairing.round.cohort)
-    ).select_related("trainee")
-    for member in departed:
+    departed = (
+        pairing.members.exclude(trainee__in=active_trainees(pairing.round.cohort))
+        .select_related("trainee")
+        .first()
+    )
+    if departed is not None:
         raise BookingRefused(
-            f"{member.trainee.name} has left {pairing.round.cohort.name}; "
+            f"{departed.trainee.name} has left {pairing.round.cohort.name}; "
             "ask your supervisor to pair you again, or re-match from a cancelled session."
         )
 
