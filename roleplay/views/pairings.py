@@ -6,6 +6,7 @@ from roleplay.forms import BookingForm, ChooseScenarioForm
 from roleplay.models import ACTIVE_SESSION, PairingRole, Room, RoundStatus
 from roleplay.permissions import Action, get_pairing_for, may, may_read_brief
 from roleplay.selectors.booking import booking_suggestions
+from roleplay.selectors.cohorts import active_trainees
 from roleplay.selectors.rounds import pairings_for_trainee
 from roleplay.services import pairing as pairing_services
 
@@ -23,6 +24,10 @@ def my_pairings(request):
 def pairing_detail(request, pk: int):
     pairing = get_pairing_for(request.user, pk)
     members = list(pairing.members.select_related("trainee"))
+    still_in = set(active_trainees(pairing.round.cohort).values_list("pk", flat=True))
+    for member in members:
+        member.left = member.trainee_id not in still_in
+    departed = [m.trainee.name for m in members if m.left]
     mine = next((m for m in members if m.trainee_id == request.user.pk), None)
     may_choose = bool(
         mine
@@ -41,7 +46,12 @@ def pairing_detail(request, pk: int):
             return redirect("pairing_detail", pk=pk)
     active_session = pairing.sessions.filter(status__in=ACTIVE_SESSION).first()
     may_book = bool(mine or may(request.user, Action.MANAGE, pairing.round.cohort))
-    bookable = may_book and not active_session and pairing.round.status == RoundStatus.PUBLISHED
+    bookable = (
+        may_book
+        and not active_session
+        and not departed
+        and pairing.round.status == RoundStatus.PUBLISHED
+    )
     context = {
         "suggestions": booking_suggestions(pairing) if bookable else [],
         "active_session": active_session,
@@ -52,6 +62,7 @@ def pairing_detail(request, pk: int):
         "manages": may(request.user, Action.MANAGE, pairing.round.cohort),
         "pairing": pairing,
         "members": members,
+        "departed": departed,
         "mine": mine,
         "show_brief": may_read_brief(request.user, pairing),
         "choose_form": form,

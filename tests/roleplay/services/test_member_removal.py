@@ -157,3 +157,20 @@ def test_a_removed_trainee_is_not_nudged_about_the_cohorts_pairings(cohort, supe
         assert periodic.unbooked_nudges_queue() == 1
     nudged = Message.objects.filter(kind=MessageKind.UNBOOKED_NUDGE)
     assert list(nudged.values_list("recipient__display_name", flat=True)) == ["Ana"]
+
+
+def test_the_partners_pairing_page_says_who_left_and_offers_no_booking(
+    client, cohort, supervisor, booked
+):
+    pairing, _session, ana, ben = booked
+    remove(cohort, ben, supervisor)
+
+    client.force_login(ana)
+    page = client.get(reverse("pairing_detail", args=[pairing.pk])).content.decode()
+
+    assert "Ben — therapist (has left Year 1)" in page
+    assert (
+        "Ben has left Year 1, so this pairing cannot book. Re-match from your cancelled session "
+        "below, or ask your supervisor to pair you again."
+    ) in page
+    assert "Propose this time" not in page
