@@ -1,15 +1,25 @@
 """Issue 7.2: the client brief never reaches a trainee who is (or will be) its therapist, whatever
 other role they hold; and supervising is a capability that ends with the last supervision."""
 
+import importlib
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.models import User
 from roleplay.models import CohortMembership, PairingRole, Role
 from roleplay.permissions import may_create_cohort, may_use_library
 from roleplay.services.cohorts import membership_end, supervisor_appoint
 from roleplay.services.pairing import Arrangement, SlotOptions, round_arrange, round_publish
 from roleplay.services.scenarios import scenario_save
-from tests.factories import CohortFactory, MembershipFactory, RoundFactory, ScenarioFactory
+from tests.factories import (
+    CohortFactory,
+    MembershipFactory,
+    RoundFactory,
+    ScenarioFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 SECRET = "SECRET-BRIEF"
@@ -127,3 +137,24 @@ def test_a_supervisor_of_two_cohorts_removed_from_one_keeps_the_library(
     membership_end(membership=membership, ended_by=admin_user)
     supervisor.refresh_from_db()
     assert (may_create_cohort(supervisor), may_use_library(supervisor)) == (True, True)
+
+
+def test_the_migration_takes_the_grant_from_those_removed_from_every_cohort_they_supervised(
+    cohort, supervisor
+):
+    from django.apps import apps
+
+    clear = importlib.import_module(
+        "roleplay.migrations.0011_member_removal"
+    ).clear_stale_supervisor_grants
+    removed = UserFactory(is_supervisor=True)
+    MembershipFactory(cohort=cohort, user=removed, role=Role.SUPERVISOR, ended_at=timezone.now())
+    granted = UserFactory(is_supervisor=True)
+
+    clear(apps, None)
+
+    flags = {
+        user.pk: user.is_supervisor
+        for user in User.objects.filter(pk__in=[removed.pk, granted.pk, supervisor.pk])
+    }
+    assert flags == {removed.pk: False, granted.pk: True, supervisor.pk: True}
