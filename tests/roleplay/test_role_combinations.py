@@ -4,6 +4,7 @@ other role they hold; and supervising is a capability that ends with the last su
 import importlib
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
@@ -142,8 +143,6 @@ def test_a_supervisor_of_two_cohorts_removed_from_one_keeps_the_library(
 def test_the_migration_takes_the_grant_from_those_removed_from_every_cohort_they_supervised(
     cohort, supervisor
 ):
-    from django.apps import apps
-
     clear = importlib.import_module(
         "roleplay.migrations.0011_member_removal"
     ).clear_stale_supervisor_grants
