@@ -3,64 +3,17 @@
 from datetime import timedelta
 
 import pytest
-from django.test.html import Element, parse_html
 from django.urls import reverse
 
 from roleplay.models import Pairing, PairingRole, Role
 from roleplay.services.pairing import Arrangement, SlotOptions, round_arrange, round_publish
 from roleplay.services.rounds import absence_set
 from tests.factories import MembershipFactory, RoundFactory, ScenarioFactory, UserFactory
+from tests.html import options_of, row_of, selected_option
 
 pytestmark = pytest.mark.django_db
 
 CLIENT, THERAPIST, OBSERVER = PairingRole.CLIENT, PairingRole.THERAPIST, PairingRole.OBSERVER
-
-
-# --- reading the page ------------------------------------------------------------------------
-
-
-def _elements(node):
-    for child in node.children:
-        if isinstance(child, Element):
-            yield child
-            yield from _elements(child)
-
-
-def _text(node) -> str:
-    if isinstance(node, str):
-        return node
-    return " ".join(" ".join(_text(child) for child in node.children).split())
-
-
-def _by_id(page, element_id: str) -> Element:
-    (found,) = [e for e in _elements(page) if dict(e.attributes).get("id") == element_id]
-    return found
-
-
-def row_of(response, element_id: str) -> str:
-    """The text of the table row holding the element with this id."""
-    page = parse_html(response.content.decode())
-    (row,) = [
-        e
-        for e in _elements(page)
-        if e.name == "tr" and any(dict(d.attributes).get("id") == element_id for d in _elements(e))
-    ]
-    return _text(row)
-
-
-def options_of(response, element_id: str) -> list[str]:
-    select = _by_id(parse_html(response.content.decode()), element_id)
-    return [_text(option) for option in _elements(select) if option.name == "option"]
-
-
-def selected_option(response, element_id: str) -> str:
-    select = _by_id(parse_html(response.content.decode()), element_id)
-    (chosen,) = [
-        _text(o)
-        for o in _elements(select)
-        if o.name == "option" and "selected" in dict(o.attributes)
-    ]
-    return chosen
 
 
 def flash_messages(response) -> list[str]:
