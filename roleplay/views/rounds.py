@@ -177,7 +177,7 @@ def _report_saved(request, saved: str, warnings: list[str]) -> None:
         messages.success(request, saved)
         return
     count = "1 warning needs" if len(warnings) == 1 else f"{len(warnings)} warnings need"
-    messages.warning(request, f"{saved} {count} a look: each is shown below, on its row.")
+    messages.warning(request, f"{saved} {count} a look: each is shown below, where it applies.")
 
 
 @login_required

@@ -138,7 +138,7 @@ def test_a_repeat_pairings_warning_sits_on_that_pairing(client, supervisor, coho
     first = Pairing.objects.get(round=round_, members__trainee=ana)
     second = Pairing.objects.get(round=round_, members__trainee=cleo)
     assert flash_messages(response) == [
-        "Pairings saved. 2 warnings need a look: each is shown below, on its row."
+        "Pairings saved. 2 warnings need a look: each is shown below, where it applies."
     ]
     assert row_of(response, f"scenario_{first.pk}").endswith(
         "Ana and Ben have practised together before."
@@ -214,7 +214,7 @@ def test_saving_warns_about_a_read_brief_on_the_scenario_row(client, supervisor,
 
     pairing = Pairing.objects.get(round=round_)
     assert flash_messages(response) == [
-        "Pairings saved. 2 warnings need a look: each is shown below, on its row."
+        "Pairings saved. 2 warnings need a look: each is shown below, where it applies."
     ]
     assert row_of(response, f"scenario_{pairing.pk}").endswith(
         "Ana and Ben have practised together before. "
