@@ -7,9 +7,9 @@ lookup. Getting a new link overwrites the hash, which is what revokes the old on
 
 What an event says is chosen for every seat alike: partners (as ATTENDEEs, with whether each has
 agreed to the time), where (room or video link), the scenario's title and its intake summary, all
-of which every member may read; a 15-minute reminder rides along. The client brief is never written, whoever asks —
-the therapist-role trainee must never see it, and a calendar app syncs its events to places Dyad
-does not control. The feed's query even leaves the brief unloaded.
+of which every member may read; a 15-minute reminder rides along. The client brief is never
+written, whoever asks — the therapist-role trainee must never see it, and a calendar app syncs
+its events to places Dyad does not control. The feed's query even leaves the brief unloaded.
 """
 
 import hashlib
@@ -158,8 +158,8 @@ def _address(email: str, name: str, **params: str) -> vCalAddress:
 
 
 def _organizer() -> vCalAddress:
-    """Dyad itself: RFC 5545 wants an ORGANIZER wherever there are ATTENDEEs, and naming one of
-    the trainees would invite calendar apps to send replies to them."""
+    """Dyad itself: RFC 5545 wants an ORGANIZER wherever there are ATTENDEEs, and a trainee
+    named as one would be offered by their calendar app to change or cancel it for everyone."""
     name, email = parseaddr(settings.DEFAULT_FROM_EMAIL)
     return _address(email, name or "Dyad")
 
