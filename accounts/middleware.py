@@ -1,5 +1,9 @@
 import zoneinfo
 
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -19,3 +23,55 @@ class UserTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class PermissionsPolicyMiddleware:
+    """Turns off browser features Dyad never uses (settings.PERMISSIONS_POLICY), so injected code
+    cannot ask for the camera, the microphone or the location either. One fixed header needs no
+    library."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+class RequireMFAMiddleware:
+    """With DYAD_REQUIRE_MFA on, a supervisor or programme admin who has no authenticator app yet
+    is sent to set one up before anything else. Signing out, re-entering the password (which
+    setting up asks for) and the two-factor pages themselves stay open."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.DYAD_REQUIRE_MFA and self._must_set_up(request):
+            messages.info(
+                request,
+                "Supervisors and admins protect their account with an authenticator app: set one "
+                "up to continue.",
+            )
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+    def _must_set_up(self, request) -> bool:
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.utils import is_mfa_enabled
+
+        from roleplay.permissions import must_use_mfa
+
+        user = request.user
+        if not user.is_authenticated:
+            return False
+        open_paths = (
+            reverse("mfa_index"),
+            reverse("account_logout"),
+            reverse("account_reauthenticate"),
+        )
+        if request.path.startswith(open_paths):
+            return False
+        second_factors = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+        return must_use_mfa(user) and not is_mfa_enabled(user, types=second_factors)
