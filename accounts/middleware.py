@@ -40,8 +40,8 @@ class PermissionsPolicyMiddleware:
 
 
 class RequireMFAMiddleware:
-    """With DYAD_REQUIRE_MFA on, a supervisor or programme admin who has no authenticator app yet
-    is sent to set one up before anything else. Signing out, re-entering the password (which
+    """With DYAD_REQUIRE_MFA on, a supervisor or programme admin with no second factor yet (an
+    authenticator app or a security key) is sent to set one up before anything else. Signing out, re-entering the password (which
     setting up asks for) and the two-factor pages themselves stay open."""
 
     def __init__(self, get_response):
@@ -51,10 +51,10 @@ class RequireMFAMiddleware:
         if settings.DYAD_REQUIRE_MFA and self._must_set_up(request):
             messages.info(
                 request,
-                "Supervisors and admins protect their account with an authenticator app: set one "
-                "up to continue.",
+                "Supervisors and admins protect their account with a second factor: add an "
+                "authenticator app or a security key to continue.",
             )
-            return redirect("mfa_activate_totp")
+            return redirect("mfa_index")
         return self.get_response(request)
 
     def _must_set_up(self, request) -> bool:

@@ -140,7 +140,7 @@ ACCOUNT_RATE_LIMITS = {
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DYAD_TRUSTED_PROXY_COUNT", default=0)
 
 # --- two-factor sign-in (allauth.mfa): authenticator apps, recovery codes and passkeys ---
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Dyad"
 # Supervisors and programme admins (and staff) must set up an authenticator app before anything
 # else (accounts.middleware.RequireMFAMiddleware); everyone else may.

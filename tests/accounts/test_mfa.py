@@ -1,5 +1,6 @@
 """Two-factor sign-in (issue 7, item 6): an authenticator app and recovery codes for everyone,
-required of supervisors and programme admins when DYAD_REQUIRE_MFA is on."""
+required of supervisors and programme admins when DYAD_REQUIRE_MFA is on. Security keys
+(WebAuthn) need a browser: tests/e2e/test_two_factor_journey.py."""
 
 import time
 
@@ -112,18 +113,20 @@ def require_mfa(settings):
 def test_a_supervisor_without_mfa_is_sent_to_set_it_up(client, require_mfa, supervisor, cohort):
     sign_in(client, supervisor)
     response = client.get(reverse("dashboard"), follow=True)
-    assert response.redirect_chain[0][0] == reverse("mfa_activate_totp")
-    assert "Enter your password" in response.content.decode()  # allauth's check before set-up
+    assert response.redirect_chain == [(reverse("mfa_index"), 302)]
+    page = response.content.decode()
     assert (
-        "Supervisors and admins protect their account with an authenticator app: set one up to "
-        "continue." in response.content.decode()
+        "Supervisors and admins protect their account with a second factor: add an "
+        "authenticator app or a security key to continue." in page
     )
+    assert "An authenticator app is not active." in page
+    assert client.get(reverse("my_pairings"))["Location"] == reverse("mfa_index")
 
 
 def test_a_programme_admin_without_mfa_is_sent_to_set_it_up(client, require_mfa, admin_user):
     sign_in(client, admin_user)
     response = client.get("/admin/")
-    assert response["Location"] == reverse("mfa_activate_totp")
+    assert response["Location"] == reverse("mfa_index")
 
 
 def test_a_supervisor_with_mfa_goes_on(client, require_mfa, supervisor, cohort):

@@ -55,6 +55,10 @@ def test_a_supervisor_sets_up_an_authenticator_app_when_required_and_signs_in_wi
     UserFactory(is_supervisor=True, display_name="Sam Supervisor", email="sam@example.org")
 
     sign_in(page, live_server.url, "sam@example.org")
+    expect(page.get_by_role("status")).to_contain_text(
+        "add an authenticator app or a security key to continue"
+    )
+    page.get_by_role("link", name="Activate").click()
     confirm_password(page)
     expect(page.get_by_role("heading", name="Activate Authenticator App")).to_be_visible()
     qr = page.locator("img[src^='data:image/svg+xml']")
@@ -73,4 +77,42 @@ def test_a_supervisor_sets_up_an_authenticator_app_when_required_and_signs_in_wi
     page.get_by_label("Code").fill(current_code(secret))
     page.get_by_role("button", name="Sign In").click()
     expect(page.get_by_role("heading", name="Hello, Sam Supervisor")).to_be_visible()
+    assert csp_violations == []
+
+
+def test_a_trainee_adds_a_security_key_and_signs_in_with_it(
+    live_server, page: Page, csp_violations
+):
+    """Chromium's virtual authenticator (DevTools protocol) stands in for a USB key or a phone."""
+    UserFactory(display_name="Tess Trainee", email="tess@example.org")
+    devtools = page.context.new_cdp_session(page)
+    devtools.send("WebAuthn.enable")
+    devtools.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "usb",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )
+
+    sign_in(page, live_server.url, "tess@example.org")
+    page.get_by_role("link", name="Tess Trainee").click()
+    page.get_by_role("link", name="Two-factor sign-in").click()
+    page.get_by_role("link", name="Add").click()
+    confirm_password(page)
+    page.get_by_label("Name").fill("My key")
+    page.get_by_role("button", name="Add").click()
+    expect(page.get_by_role("status")).to_contain_text("Security key added.")
+    expect(page.get_by_text("There are 10 out of 10 recovery codes available.")).to_be_visible()
+
+    page.get_by_role("link", name="Sign out").click()
+    page.get_by_role("button", name="Sign Out").click()
+    sign_in(page, live_server.url, "tess@example.org")
+    page.get_by_role("button", name="Use a security key").click()
+    expect(page.get_by_role("heading", name="Hello, Tess Trainee")).to_be_visible()
     assert csp_violations == []
