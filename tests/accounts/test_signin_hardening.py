@@ -2,9 +2,16 @@
 that one person cannot turn against another, the client address behind a proxy, and what a
 password reset ends."""
 
+import os
+import random
 import re
+import subprocess
+import sys
+from pathlib import Path
 
+import environ
 import pytest
+from django.conf import settings as django_settings
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -126,6 +133,42 @@ def test_behind_one_trusted_proxy_the_address_it_saw_is_counted(client, settings
     assert LOCKED in page_text(locked)
     other = sign_in(Client(), people[11].email, HTTP_X_FORWARDED_FOR="198.51.100.2", **proxy)
     assert other.wsgi_request.user == people[11]
+
+
+def test_failures_in_another_web_process_count_here_with_the_production_cache(client, settings):
+    """Production requires CACHE_URL to be Redis (tests/test_settings.py); this is why. Five wrong
+    passwords typed at another web process — a real second process — lock the account here
+    too. With a cache of each process's own, every process counted alone."""
+    cache_url = django_settings.REDIS_URL  # this test run's own Redis database
+    settings.CACHES = {"default": environ.Env.cache_url_config(cache_url)}
+    # A fresh account and address, so that counters left in Redis by an earlier run do not count.
+    email = f"vic{random.randrange(10**9)}@example.org"
+    address = f"198.51.100.{random.randrange(1, 255)}"
+    database = settings.DATABASES["default"]
+    other_process = (
+        "from django.test import Client\n"
+        "for _ in range(5):\n"
+        f"    Client(REMOTE_ADDR='{address}').post("
+        f"'/accounts/login/', {{'login': '{email}', 'password': 'wrong'}})\n"
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", other_process],
+        cwd=Path(django_settings.BASE_DIR),
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "CACHE_URL": cache_url,
+            "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**database),
+        },
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+    UserFactory(email=email)
+    response = sign_in(client, email, REMOTE_ADDR="203.0.113.77")
+    assert LOCKED in page_text(response)
+    assert not response.wsgi_request.user.is_authenticated
 
 
 # --- password reset and session lengths ----------------------------------------------------------
