@@ -109,6 +109,9 @@ def test_a_trainee_adds_a_security_key_and_signs_in_with_it(
     page.get_by_role("button", name="Add").click()
     expect(page.get_by_role("status")).to_contain_text("Security key added.")
     expect(page.get_by_text("There are 10 out of 10 recovery codes available.")).to_be_visible()
+    page.goto(f"{live_server.url}/accounts/2fa/")
+    page.get_by_role("link", name="Manage").click()
+    expect(page.get_by_role("cell", name="My key")).to_be_visible()
 
     page.get_by_role("link", name="Sign out").click()
     page.get_by_role("button", name="Sign Out").click()
