@@ -41,8 +41,10 @@ class PermissionsPolicyMiddleware:
 
 class RequireMFAMiddleware:
     """With DYAD_REQUIRE_MFA on, a supervisor or programme admin with no second factor yet (an
-    authenticator app or a security key) is sent to set one up before anything else. Signing out, re-entering the password (which
-    setting up asks for) and the two-factor pages themselves stay open."""
+    authenticator app or a security key) is sent to the two-factor page before anything else.
+    Signing out, re-entering the password (which adding a factor asks for) and the two-factor
+    pages themselves stay open. Costs one or two indexed queries per signed-in request, and none
+    when the setting is off."""
 
     def __init__(self, get_response):
         self.get_response = get_response

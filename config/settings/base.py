@@ -140,11 +140,12 @@ ACCOUNT_RATE_LIMITS = {
 # that header itself is never believed.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DYAD_TRUSTED_PROXY_COUNT", default=0)
 
-# --- two-factor sign-in (allauth.mfa): authenticator apps, recovery codes and passkeys ---
+# --- two-factor sign-in (allauth.mfa): authenticator apps, recovery codes and security keys ---
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Dyad"
-# Supervisors and programme admins (and staff) must set up an authenticator app before anything
-# else (accounts.middleware.RequireMFAMiddleware); everyone else may.
+# Supervisors and programme admins (and staff) must add an authenticator app or a security key
+# before anything else (accounts.middleware.RequireMFAMiddleware); everyone else may. Production
+# turns it on by default.
 DYAD_REQUIRE_MFA = env.bool("DYAD_REQUIRE_MFA", default=False)
 
 # --- sessions: stored in the database, ended by a password reset (Django checks each session's
