@@ -6,7 +6,8 @@ token is not guessable the way a password is, and a fast hash lets every poll be
 lookup. Getting a new link overwrites the hash, which is what revokes the old one.
 
 What an event says is chosen for every seat alike: partners (as ATTENDEEs, with whether each has
-agreed to the time), where (room or video link), the scenario's title and its intake summary, all
+agreed to the time; only the viewer's own entry carries an email address, because trainees never
+see each other's addresses in Dyad and a calendar file must not tell them either), where (room or video link), the scenario's title and its intake summary, all
 of which every member may read; a 15-minute reminder rides along. The client brief is never
 written, whoever asks — the therapist-role trainee must never see it, and a calendar app syncs
 its events to places Dyad does not control. The feed's query even leaves the brief unloaded.
@@ -14,6 +15,7 @@ its events to places Dyad does not control. The feed's query even leaves the bri
 
 import hashlib
 import secrets
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, timedelta
 from email.utils import parseaddr
@@ -155,9 +157,9 @@ def _description(session: Session, viewer: User) -> str:
     return "\n".join(lines)
 
 
-def _address(email: str, name: str, **params: str) -> vCalAddress:
+def _address(uri: str, name: str, **params: str) -> vCalAddress:
     """A calendar user; icalendar quotes the name (a parameter value) when it needs quoting."""
-    address = vCalAddress(f"mailto:{email}")
+    address = vCalAddress(uri)
     address.params["CN"] = name
     address.params.update(params)
     return address
@@ -167,13 +169,20 @@ def _organizer() -> vCalAddress:
     """Dyad itself: RFC 5545 wants an ORGANIZER wherever there are ATTENDEEs, and a trainee
     named as one would be offered by their calendar app to change or cancel it for everyone."""
     name, email = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return _address(email, name or "Dyad")
+    return _address(f"mailto:{email}", name or "Dyad")
 
 
-def _attendee(session: Session, seat: SessionSeat) -> vCalAddress:
+def _person_uri(user: User, viewer: User) -> str:
+    """The viewer's own address, and for anyone else a stable URN that reveals no email."""
+    if user.pk == viewer.pk:
+        return f"mailto:{user.email}"
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"{settings.SITE_URL}/people/{user.pk}").urn
+
+
+def _attendee(session: Session, seat: SessionSeat, viewer: User) -> vCalAddress:
     agreed = seat.confirmed_sequence == session.sequence
     return _address(
-        seat.user.email,
+        _person_uri(seat.user, viewer),
         seat.user.name,
         ROLE="REQ-PARTICIPANT",
         PARTSTAT="ACCEPTED" if agreed else "NEEDS-ACTION",
@@ -211,7 +220,7 @@ def _event(session: Session, viewer: User, stamp) -> Event:
     event.add("url", session.video_url or _session_page(session))
     event.add("organizer", _organizer())
     for other in session.seats.all():
-        event.add("attendee", _attendee(session, other))
+        event.add("attendee", _attendee(session, other, viewer))
     if session.status != SessionStatus.CANCELLED:
         event.add_component(_alarm(summary))
     return event
