@@ -10,8 +10,8 @@ Two groups are held to a rule instead of an entry per pattern, because their vie
 - `admin/…` is Django's admin site: only staff get in. Checked on its index and on the scenario
   change page (which holds a client brief): anyone but the staff admin is sent to its sign-in.
 - `accounts/…` is allauth (sign-in, sign-up, password reset, email addresses, MFA): public pages
-  for the signed-out, account pages for the signed-in. Checked on the sign-in page and the email
-  page.
+  for the signed-out, account pages for the signed-in. Checked on the sign-in page, the email
+  page and the two-factor page.
 
 Every request runs in a savepoint that is rolled back, so each cell sees the same world. Every
 response body — and, at the end, every email — of every actor who must not read the scenario's
@@ -237,6 +237,7 @@ GROUP_CHECKS = {
     "accounts/": [
         ("account_login", none, cells(302, anonymous=200)),
         ("account_email", none, signed_in(200)),
+        ("mfa_index", none, signed_in(200)),
     ],
 }
 
