@@ -16,7 +16,9 @@ from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 
 # Bidi embeddings, overrides and isolates, the marks, and the Arabic letter mark.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+BIDI_CONTROLS = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+)
 # Zero-width space, non-joiner, joiner, word joiner, BOM and the Mongolian vowel separator.
 ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u180e")
 # Line and paragraph separators count as line breaks alongside CR, LF, VT, FF and NEL.
