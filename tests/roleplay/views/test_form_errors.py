@@ -170,3 +170,24 @@ def test_a_refused_arrangement_keeps_every_edit_and_names_the_pairing(client, su
     )
     assert "pairing_new2_errors" not in alerts(page)
     assert not Pairing.objects.exists()
+
+
+def test_a_refused_appointment_keeps_the_address_with_the_reason_beside_it(
+    client, admin_user, cohort, trainee
+):
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("supervisor_appoint", args=[cohort.pk]), {"email": trainee.email, "name": "Tom"}
+    )
+    page = response.content.decode()
+    fields = form_fields(page)
+    assert (fields["email"].value, fields["name"].value) == (trainee.email, "Tom")
+    assert alerts(page)["id_email_errors"] == (
+        f"{trainee.name} is a trainee in Year 1; remove them as a trainee first."
+    )
+    response = client.post(
+        reverse("supervisor_appoint", args=[cohort.pk]), {"email": "not-an-address"}
+    )
+    page = response.content.decode()
+    assert form_fields(page)["email"].value == "not-an-address"
+    assert alerts(page)["id_email_errors"] == "Enter a valid email address."
