@@ -454,10 +454,12 @@ def test_user_text_cannot_inject_calendar_properties(client, supervisor, booked)
         owner=supervisor, title="Low; mood, ok", intake_summary="Line 1\nORGANIZER:mailto:x@y.z"
     )
     Pairing.objects.filter(pk=pairing.pk).update(scenario=scenario)
+    room = Room.objects.create(cohort=pairing.round.cohort, name="R1")
+    Room.objects.filter(pk=room.pk).update(name="R1\nLOCATION:elsewhere")
+    room.refresh_from_db()
     session = booking.session_schedule_directly(
-        pairing=pairing, supervisor=supervisor, start=timezone.now() + timedelta(days=2)
+        pairing=pairing, supervisor=supervisor, start=timezone.now() + timedelta(days=2), room=room
     )
-    Room.objects.create(cohort=pairing.round.cohort, name="R\nLOCATION:elsewhere")
     client.force_login(ana)
     body = client.get(reverse("session_ics", args=[session.pk])).content
     events = Calendar.from_ical(body).walk("VEVENT")
@@ -465,6 +467,10 @@ def test_user_text_cannot_inject_calendar_properties(client, supervisor, booked)
     assert str(events[0]["summary"]).startswith("Role-play: " + injected.replace("\r\n", "\n"))
     assert "Line 1\nORGANIZER:mailto:x@y.z" in str(events[0]["description"])
     assert "Scenario: Low; mood, ok" in str(events[0]["description"])
+    assert str(events[0]["location"]) == "R1\nLOCATION:elsewhere"
     lines = body.decode().split("\r\n")
-    assert not [line for line in lines if line.startswith(("ATTENDEE", "ORGANIZER"))]
-    assert [line for line in lines if line.startswith("BEGIN:VEVENT")] == ["BEGIN:VEVENT"]
+    properties = [line.split(":")[0].split(";")[0] for line in lines if not line.startswith(" ")]
+    assert lines.count("BEGIN:VEVENT") == lines.count("END:VEVENT") == 1
+    assert properties.count("LOCATION") == 1
+    assert not [line for line in lines if "evil@" in line and not line.startswith(("SUMMARY", " "))]
+    assert not [line for line in lines if line.startswith("ORGANIZER:mailto:x@y.z")]
