@@ -76,6 +76,7 @@ class _Fields(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.fields: dict[str, Field] = {}
+        self.forms: list[dict[str, Field]] = []
         self.alerts: dict[str, str] = {}
         self._last: str | None = None
         self._textarea: str | None = None
@@ -94,6 +95,9 @@ class _Fields(HTMLParser):
             self._alert_depth += 1
         if tag in ("tr", "div") and attrs.get("class") == "field":
             self._last = None
+        if tag == "form":
+            self.fields = {}
+            self.forms.append(self.fields)
         if tag == "input" and name:
             item = self.fields.setdefault(name, Field())
             if attrs.get("type") in ("checkbox", "radio"):
@@ -131,10 +135,16 @@ class _Fields(HTMLParser):
             self._alert_text.append(data)
 
 
-def form_fields(page: str) -> dict[str, Field]:
+def form_fields(page: str, containing: str = "") -> dict[str, Field]:
+    """The fields of the page's forms by name (a later form's field wins), or only those of the
+    form with a field named `containing` (for pages with several forms)."""
     parser = _Fields()
     parser.feed(page)
-    return parser.fields
+    merged: dict[str, Field] = {}
+    for form in parser.forms:
+        if not containing or containing in form:
+            merged.update(form)
+    return merged
 
 
 def alerts(page: str) -> dict[str, str]:

@@ -191,3 +191,76 @@ def test_a_refused_appointment_keeps_the_address_with_the_reason_beside_it(
     page = response.content.decode()
     assert form_fields(page)["email"].value == "not-an-address"
     assert alerts(page)["id_email_errors"] == "Enter a valid email address."
+
+
+FULL_PAGE_FORMS = {
+    "cohort term": (
+        "cohort_create",
+        False,
+        {
+            "name": "Year 2",
+            "term_start": "2027-09-01",
+            "term_end": "2027-06-01",
+            "time_zone": "UTC",
+        },
+        "term_end",
+        "2027-06-01",
+        "The term must end on or after the day it starts.",
+    ),
+    "scenario title": (
+        "scenario_create",
+        False,
+        {
+            "title": "Low mood\nafter a move",
+            "presenting_concern": "Sleep",
+            "difficulty": "2",
+            "skills": ["open_questions"],
+            "intake_summary": "Alex, 30.",
+            "client_brief": "Secret.",
+        },
+        "title",
+        "Low mood\nafter a move",
+        "Use one line: no line breaks.",
+    ),
+    "do-not-pair reason": (
+        "do_not_pair",
+        True,
+        {"reason": "Housemates\r\nand partners"},
+        "reason",
+        "Housemates\r\nand partners",
+        "Use one line: no line breaks.",
+    ),
+    "weekly hours": (
+        "my_availability",
+        False,
+        {"weekly": "1", "weekday": "2", "start": "20:00", "end": "18:00"},
+        "end",
+        "18:00",
+        "End after the start (split a block that crosses midnight).",
+    ),
+    "away time": (
+        "my_availability",
+        False,
+        {"away": "1", "start": "2027-03-10T09:00", "end": "2027-03-09T09:00", "note": "Trip"},
+        "end",
+        "2027-03-09T09:00",
+        "Back must be after away.",
+    ),
+    "room name": (
+        "cohort_booking_settings",
+        True,
+        {"room": "1", "name": "Room\u200b 1"},
+        "name",
+        "Room\u200b 1",
+        "Remove the invisible character (zero width space).",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", FULL_PAGE_FORMS.values(), ids=FULL_PAGE_FORMS.keys())
+def test_full_page_forms_keep_the_value_with_the_error_beside_it(client, supervisor, cohort, case):
+    url_name, takes_cohort, data, field, typed, error = case
+    client.force_login(supervisor)
+    url = reverse(url_name, args=[cohort.pk] if takes_cohort else [])
+    fields = form_fields(client.post(url, data).content.decode(), containing=next(iter(data)))
+    assert (fields[field].value, fields[field].errors) == (typed, error)
