@@ -18,7 +18,7 @@ def clear_stale_supervisor_grants(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("roleplay", "0010_message_sending_index"),
+        ("roleplay", "0012_input_validators"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
