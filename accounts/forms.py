@@ -1,7 +1,7 @@
 from django import forms
 
 from .models import User
-from .timezones import timezone_choices
+from .timezones import TimeZoneField, guess_zone_unless_bound
 
 
 class SignupProfileForm(forms.Form):
@@ -10,7 +10,11 @@ class SignupProfileForm(forms.Form):
     display_name = forms.CharField(
         label="Your name", max_length=120, help_text="As your supervisor and partners will see it."
     )
-    time_zone = forms.ChoiceField(label="Time zone", choices=timezone_choices, initial="UTC")
+    time_zone = TimeZoneField(label="Time zone", initial="UTC")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        guess_zone_unless_bound(self)
 
     def signup(self, request, user: User) -> None:
         user.display_name = self.cleaned_data["display_name"]
@@ -19,7 +23,12 @@ class SignupProfileForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    time_zone = TimeZoneField(
+        label="Time zone", help_text=User._meta.get_field("time_zone").help_text
+    )
+
     class Meta:
         model = User
         fields = ["display_name", "time_zone"]
         labels = {"display_name": "Your name"}
+

@@ -5,7 +5,7 @@ from django.contrib.auth import password_validation
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from accounts.models import User
-from accounts.timezones import timezone_choices
+from accounts.timezones import TimeZoneField, guess_zone_unless_bound
 from roleplay.models import (
     OPTIONAL_KINDS,
     Cohort,
@@ -29,6 +29,10 @@ class DateInput(forms.DateInput):
 
 
 class CohortForm(forms.ModelForm):
+    time_zone = TimeZoneField(
+        label="Time zone", initial="UTC", help_text=Cohort._meta.get_field("time_zone").help_text
+    )
+
     class Meta:
         model = Cohort
         fields = ["name", "term_start", "term_end", "time_zone"]
@@ -91,7 +95,7 @@ class InvitationSignupForm(forms.Form):
     display_name = forms.CharField(
         label="Your name", max_length=120, help_text="As your supervisor and partners will see it."
     )
-    time_zone = forms.ChoiceField(label="Your time zone", choices=timezone_choices)
+    time_zone = TimeZoneField(label="Your time zone")
     password1 = forms.CharField(
         label="Choose a password",
         strip=False,
@@ -107,6 +111,7 @@ class InvitationSignupForm(forms.Form):
     def __init__(self, *args, email: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.email = email
+        guess_zone_unless_bound(self)
 
     def clean_password2(self) -> str:
         first, second = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")

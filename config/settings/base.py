@@ -115,6 +115,7 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Dyad] "
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupProfileForm"
+ACCOUNT_FORMS = {"login": "accounts.allauth_forms.LoginForm"}
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # Explicit so that nobody disables them by accident: failed logins are limited per address and per
 # account (allauth keeps the counters in the cache).
