@@ -31,4 +31,3 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["display_name", "time_zone"]
         labels = {"display_name": "Your name"}
-

@@ -57,7 +57,9 @@ class TimeZoneSelect(forms.Select):
         groups = super().optgroups(name, value, attrs)
         chosen = next((v for v in value if v), None)
         if chosen and chosen not in canonical_timezones() and chosen in dict(timezone_choices()):
-            option = self.create_option(name, chosen, chosen.replace("_", " "), True, 0, attrs=attrs)
+            option = self.create_option(
+                name, chosen, chosen.replace("_", " "), True, 0, attrs=attrs
+            )
             groups.insert(0, (None, [option], 0))
         return groups
 

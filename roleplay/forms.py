@@ -14,6 +14,7 @@ from roleplay.models import (
     Scenario,
     Skill,
     Unavailability,
+    Weekday,
     WeeklyHours,
 )
 from roleplay.services.invitations import MAX_ROWS, InviteRow, rows_from_csv, rows_from_text
@@ -260,19 +261,35 @@ class TimeInput(forms.TimeInput):
     input_type = "time"
 
 
-class WeeklyHoursForm(forms.ModelForm):
+def _end_after_start(form: forms.Form, cleaned: dict) -> dict:
+    start, end = cleaned.get("start"), cleaned.get("end")
+    if start and end and end <= start:
+        form.add_error("end", "End after the start (split a block that crosses midnight).")
+    return cleaned
+
+
+class WeeklyHoursForm(forms.Form):
+    """One block of time on several weekdays at once (Monday to Friday, 09:00–17:00)."""
+
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=Weekday.choices, coerce=int, widget=forms.CheckboxSelectMultiple, label="Days"
+    )
+    start = forms.TimeField(label="From", widget=TimeInput())
+    end = forms.TimeField(label="Until", widget=TimeInput())
+
+    def clean(self):
+        return _end_after_start(self, super().clean())
+
+
+class WeeklyHoursChangeForm(forms.ModelForm):
     class Meta:
         model = WeeklyHours
         fields = ["weekday", "start", "end"]
-        labels = {"start": "From", "end": "Until"}
+        labels = {"weekday": "Day", "start": "From", "end": "Until"}
         widgets = {"start": TimeInput(), "end": TimeInput()}
 
     def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end and end <= start:
-            self.add_error("end", "End after the start (split a block that crosses midnight).")
-        return cleaned
+        return _end_after_start(self, super().clean())
 
 
 class UnavailabilityForm(forms.ModelForm):

@@ -8,6 +8,8 @@ os.environ.setdefault("SECRET_KEY", "dyad-local-development-only-not-secret")
 from .base import *  # noqa: F403
 
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F405
+    EMAIL_BACKEND = "config.console_email.EmailBackend"  # readable in the terminal
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
