@@ -269,7 +269,7 @@ def _end_after_start(form: forms.Form, cleaned: dict) -> dict:
 
 
 class WeeklyHoursForm(forms.Form):
-    """One block of time on several weekdays at once (Monday to Friday, 09:00–17:00)."""
+    """One block of time on several weekdays at once (Monday to Friday, 09:00 to 17:00)."""
 
     weekdays = forms.TypedMultipleChoiceField(
         choices=Weekday.choices, coerce=int, widget=forms.CheckboxSelectMultiple, label="Days"

@@ -1,13 +1,13 @@
 """Every form, fed garbage: the answer is a page that explains, never a server error."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from roleplay.models import CohortMembership, Role
+from roleplay.models import CohortMembership, Role, WeeklyHours
 from roleplay.services import booking
 from roleplay.services.invitations import invitation_token
 from tests.factories import InvitationFactory, MembershipFactory, RoundFactory
@@ -71,7 +71,14 @@ FIELDS = [
     "end",
     "note",
     "weekly",
+    "weekly-weekdays",
+    "weekly-start",
+    "weekly-end",
     "away",
+    "away-start",
+    "away-end",
+    "away-note",
+    "weekdays",
     "hours",
     "emailed",
 ]
@@ -96,6 +103,7 @@ def form_urls(cohort, supervisor):
     session = booking.session_schedule_directly(
         pairing=pairing, supervisor=supervisor, start=timezone.now() + timedelta(days=2)
     )
+    block = WeeklyHours.objects.create(user=supervisor, weekday=0, start=time(9), end=time(17))
     return {
         "anonymous": [
             reverse("account_login"),
@@ -132,6 +140,7 @@ def form_urls(cohort, supervisor):
             reverse("session_confirm", args=[session.pk]),
             reverse("session_cancel", args=[session.pk]),
             reverse("my_availability"),
+            reverse("weekly_hours_change", args=[block.pk]),
             reverse("cohort_booking_settings", args=[cohort.pk]),
             reverse("email_preferences"),
             reverse("calendar_regenerate"),

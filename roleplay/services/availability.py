@@ -15,7 +15,7 @@ class AvailabilityRefused(Exception):
 def weekly_hours_add(
     *, owner: User | Cohort, weekdays: Iterable[int], start: time, end: time
 ) -> list[WeeklyHours]:
-    """The same block on each of `weekdays` (say Monday to Friday, 09:00–17:00) in a trainee's
+    """The same block on each of `weekdays` (say Monday to Friday, 09:00 to 17:00) in a trainee's
     weekly availability, or in a cohort's allowed hours: all of them or, if one is invalid, none."""
     key = {"user": owner} if isinstance(owner, User) else {"cohort": owner}
     added = []

@@ -3,6 +3,7 @@ round editor's selects show their whole choice, the menu stays compact; and on a
 skip link does not cover the site name and focus rings are plain to see. Real browser, the demo's
 data (`seed_demo`) plus a draft round, a session and an open invitation."""
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -169,7 +170,7 @@ def test_the_menu_takes_at_most_two_rows_on_a_phone(live_server, demo, page: Pag
         .last.locator("li")
         .evaluate_all("items => items.map(item => item.getBoundingClientRect().top)")
     )
-    rows = 1 + sum(1 for above, below in zip(tops, tops[1:], strict=False) if below > above + 5)
+    rows = 1 + sum(1 for above, below in itertools.pairwise(tops) if below > above + 5)
     assert rows <= 2
     expect(menu.get_by_role("link", name="Notifications, 0 unread")).to_be_visible()
 
