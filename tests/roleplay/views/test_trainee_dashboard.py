@@ -31,7 +31,10 @@ def test_a_trainee_without_availability_is_asked_to_set_it(client, cohort):
     assert section(page, "Next: when are you usually free?").startswith(
         "Dyad suggests session times when everyone in a pairing is free."
     )
-    assert f'<a href="{reverse("my_availability")}" role="button">Set my availability</a>' in page
+    assert (
+        f'<a class="call-to-action" href="{reverse("my_availability")}">Set my availability</a>'
+        in page
+    )
 
     WeeklyHours.objects.create(user=ana, weekday=0, start=time(9), end=time(17))
     page = client.get(reverse("dashboard")).content.decode()
