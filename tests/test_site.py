@@ -8,8 +8,6 @@ import pytest
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
-from config.console_email import EmailBackend
-
 pytestmark = pytest.mark.django_db
 
 
@@ -47,6 +45,8 @@ def test_the_sign_up_page_speaks_like_the_rest_of_dyad(client):
 
 
 def test_make_run_prints_emails_readably():
+    from config.console_email import EmailBackend
+
     message = EmailMultiAlternatives(
         subject="[Dyad] Chloé proposes Thursday 04 March, 10:00 (Europe/London)",
         body="Hello Ana,\n\nChloé proposes a time — confirm it here: http://127.0.0.1:8000/s/1/\n",

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from accounts.timezones import canonical_timezones, grouped_timezone_choices
+from accounts import timezones
 from roleplay.services.invitations import invitation_token
 from tests.factories import InvitationFactory, UserFactory
 
@@ -16,14 +16,14 @@ def options(page: str) -> list[str]:
 
 
 def test_aliases_are_not_offered_but_the_canonical_zones_are():
-    offered = canonical_timezones()
+    offered = timezones.canonical_timezones()
     assert {"US/Eastern", "Etc/GMT+5", "Asia/Calcutta", "GB", "localtime"} & offered == set()
     assert {"UTC", "Europe/London", "America/New_York", "Asia/Kolkata"} <= offered
     assert 350 < len(offered) < 450
 
 
 def test_zones_are_grouped_by_region_after_utc():
-    choices = grouped_timezone_choices()
+    choices = timezones.grouped_timezone_choices()
     assert choices[0] == ("UTC", "UTC")
     regions = dict(choices[1:])
     assert list(regions) == [
@@ -49,7 +49,7 @@ def test_the_profile_offers_grouped_canonical_zones(client):
     assert '<optgroup label="Europe">' in page
     assert '<option value="Europe/London" selected>London</option>' in page
     assert "US/Eastern" not in options(page)
-    assert len(options(page)) == len(canonical_timezones())
+    assert len(options(page)) == len(timezones.canonical_timezones())
 
 
 @pytest.mark.django_db
