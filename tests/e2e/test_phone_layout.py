@@ -19,7 +19,7 @@ from roleplay.services import booking
 from roleplay.services.invitations import invitation_token
 from roleplay.services.pairing import pairings_accept, pairings_suggest
 from roleplay.services.rounds import round_create
-from tests.factories import InvitationFactory
+from tests.factories import InvitationFactory, ScenarioFactory
 from tests.integration.worker import purge_broker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -35,12 +35,14 @@ def demo(live_server):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     cohort = Cohort.objects.get()
     supervisor = User.objects.get(email=SUPERVISOR)
+    # A shared one of our own: an earlier transactional test may have flushed the starter library.
+    scenario = ScenarioFactory(owner=supervisor, shared=True, title="A long scenario title to show")
     draft = round_create(
         cohort=cohort,
         name="Round 2",
         opens=timezone.now() + timedelta(days=22),
         closes=timezone.now() + timedelta(days=43),
-        scenarios=list(Scenario.objects.filter(owner=None)),
+        scenarios=[scenario, *Scenario.objects.filter(owner=None)],
     )
     pairings_accept(round_=draft, groups=pairings_suggest(round_=draft))
     trainee = User.objects.get(email=TRAINEE)
@@ -56,7 +58,7 @@ def demo(live_server):
         "pairing": pairing,
         "session": session,
         "block": WeeklyHours.objects.filter(user=trainee).first(),
-        "scenario": Scenario.objects.first(),
+        "scenario": scenario,
         "member": cohort.memberships.filter(role=Role.TRAINEE).first(),
         "invitation": reverse("invitation_accept", args=[invitation_token(invitation)]),
     }
