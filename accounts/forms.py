@@ -1,14 +1,20 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 
+from .adapter import session_length_for
 from .models import User
 from .timezones import TimeZoneField, guess_zone_unless_bound
+from .validators import validate_single_line
 
 
 class SignupProfileForm(forms.Form):
     """Extra fields on allauth's sign-up form: the name partners see and the zone times are shown in."""
 
     display_name = forms.CharField(
-        label="Your name", max_length=120, help_text="As your supervisor and partners will see it."
+        label="Your name",
+        max_length=120,
+        help_text="As your supervisor and partners will see it.",
+        validators=[validate_single_line],
     )
     time_zone = TimeZoneField(label="Time zone", initial="UTC")
 
@@ -31,3 +37,22 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["display_name", "time_zone"]
         labels = {"display_name": "Your name"}
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in form, which sets the session's length from "Remember me" after signing
+    in; a programme admin's or staff member's session is then cut back to their shorter length
+    (whether or not they ticked the box: the server forgets it after that time either way)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # In Dyad's words, sentence case like every other page (not "Remember Me").
+        self.fields["login"].label = "Email address"
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Keep me signed in on this device"
+
+    def login(self, request, redirect_url=None):
+        response = super().login(request, redirect_url)
+        if self.user.is_programme_admin or self.user.is_staff:
+            request.session.set_expiry(session_length_for(self.user))
+        return response
