@@ -71,12 +71,20 @@ def _spread(slots: list[datetime]) -> list[datetime]:
 
 
 def upcoming_sessions(user, *, now: datetime | None = None):
-    """The sessions someone sits in that have not ended (proposed or scheduled), soonest first,
+    """The sessions someone sits in that have not ended (proposed, scheduled, or cancelled, so
+    that a cancellation stays visible rather than the session silently vanishing), soonest first,
     in the cohorts they still belong to."""
     now = now or timezone.now()
     return (
         seated_sessions_of(user)
-        .filter(status__in=[SessionStatus.PROPOSED, SessionStatus.SCHEDULED], end__gt=now)
+        .filter(
+            status__in=[
+                SessionStatus.PROPOSED,
+                SessionStatus.SCHEDULED,
+                SessionStatus.CANCELLED,
+            ],
+            end__gt=now,
+        )
         .select_related("pairing__round")
         .prefetch_related(Prefetch("seats", queryset=SessionSeat.objects.select_related("user")))
         .order_by("start")
