@@ -203,7 +203,10 @@ ENTRIES: dict[str, Entry] = {
     "notifications": Entry(none, signed_in(200), signed_in(200)),
     "email_preferences": Entry(none, signed_in(200), signed_in(200)),
     "my_availability": Entry(none, signed_in(200), signed_in(200)),
-    # The trainee's own weekly hours: nobody else's to delete.
+    # The trainee's own weekly hours: nobody else's to change or delete.
+    "weekly_hours_change": Entry(
+        lambda w, a: {"pk": w["hours"].pk}, only({"trainee"}, 200), only({"trainee"}, 200)
+    ),
     "availability_delete": Entry(
         lambda w, a: {"kind": "weekly", "pk": w["hours"].pk},
         POST_ONLY,
