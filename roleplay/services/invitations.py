@@ -187,7 +187,9 @@ def invitations_create(
             expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
         _queue_send(invitation)
-        outcomes.append(RowOutcome(row.line, email, row.name, True, f"Invitation sent to {email}."))
+        outcomes.append(
+            RowOutcome(row.line, email, row.name, True, f"Invitation queued for {email}.")
+        )
     return outcomes
 
 
