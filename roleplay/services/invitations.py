@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from roleplay.models import Cohort, CohortMembership, Invitation, Role
+from roleplay.models.cohorts import INVITATION_MAX_SEND_ATTEMPTS
 
 from .cohorts import membership_add
 from .queue import enqueue_on_commit
@@ -37,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 TOKEN_SALT = "dyad.invitation"
 STUCK_AFTER = timedelta(minutes=10)
-MAX_SEND_ATTEMPTS = 5
+MAX_SEND_ATTEMPTS = INVITATION_MAX_SEND_ATTEMPTS
 MAX_ROWS = 500
 MAX_NAME_LENGTH = 120
 
