@@ -82,3 +82,17 @@ def blackholed_broker(monkeypatch):
     finally:
         filler.close()
         listener.close()
+
+
+@pytest.fixture
+def hung_broker(monkeypatch):
+    """Point Celery at a local port that accepts connections and never answers, as a Redis that
+    is stuck (or a half-open connection) does: only a read timeout ends the wait. The kernel
+    completes the handshake for a listening socket even if nobody accepts."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    try:
+        yield from _broker_at(monkeypatch, f"redis://127.0.0.1:{listener.getsockname()[1]}/0")
+    finally:
+        listener.close()

@@ -97,6 +97,16 @@ def test_eight_messages_with_the_broker_blackholed_cost_one_short_timeout(
     assert len(notify.messages_due()) == 8
 
 
+def test_eight_messages_with_the_broker_hung_cost_one_read_timeout(
+    cohort, hung_broker, broker_connects
+):
+    elapsed = queue_messages(cohort.created_by, 8)
+
+    assert broker_connects() == 1
+    assert elapsed < 8  # one 5 s read timeout; without one, the request would wait for ever
+    assert len(notify.messages_due()) == 8
+
+
 def test_the_broker_is_tried_again_after_the_pause(cohort, dead_broker, broker_connects):
     queue_messages(cohort.created_by, 2, prefix="first")
     with time_machine.travel(timezone.now() + timedelta(seconds=29)):
