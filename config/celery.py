@@ -43,4 +43,11 @@ app.conf.beat_schedule = {
         "task": "roleplay.tasks.supervisor_digests",
         "schedule": 900.0,
     },
+    # Recordings are deleted once their cohort's retention period has passed (a promise made to
+    # the people recorded). Hourly keeps a recording at most an hour past its day; each one is
+    # claimed before deletion, so an overlapping tick does nothing.
+    "recordings-expire": {
+        "task": "roleplay.tasks.recordings_expire",
+        "schedule": 3600.0,
+    },
 }

@@ -47,7 +47,7 @@ class CohortForm(forms.ModelForm):
 
     class Meta:
         model = Cohort
-        fields = ["name", "term_start", "term_end", "time_zone"]
+        fields = ["name", "term_start", "term_end", "time_zone", "recording_retention_days"]
         labels = {"term_start": "Term starts", "term_end": "Term ends"}
         widgets = {"term_start": DateInput(), "term_end": DateInput()}
 
@@ -414,3 +414,45 @@ def _is_group(row) -> bool:
     client, therapist, *observer = row
     ids = [client, therapist] + [o for o in observer if o is not None]
     return all(isinstance(i, int) and 0 < i <= _MAX_ID for i in ids)
+
+
+class RecordingUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Recording (audio or video)",
+        help_text="WAV, MP3, OGG, FLAC, MP4/M4A or WebM.",
+        widget=forms.ClearableFileInput(attrs={"accept": "audio/*,video/*"}),
+    )
+
+
+class CommentForm(forms.Form):
+    at = forms.CharField(
+        label="At (minutes:seconds)",
+        max_length=9,
+        widget=forms.TextInput(attrs={"placeholder": "12:34", "inputmode": "numeric"}),
+    )
+    text = forms.CharField(
+        label="Comment", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean_at(self) -> int:
+        """ "12:34", "1:02:03" or plain seconds, into seconds."""
+        parts = self.cleaned_data["at"].strip().split(":")
+        if not all(part.isdecimal() for part in parts) or len(parts) > 3:
+            raise forms.ValidationError("Write the moment as minutes:seconds, e.g. 12:34.")
+        seconds = 0
+        for part in parts:
+            seconds = seconds * 60 + int(part)
+        return seconds
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label="Note", max_length=20000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class CareFlagForm(forms.Form):
+    note = forms.CharField(
+        label="Anything you want your supervisors to know (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

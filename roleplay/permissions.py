@@ -15,12 +15,16 @@ from django.http import Http404
 
 from accounts.models import User
 from roleplay.models import (
+    CareFlag,
     Cohort,
     CohortMembership,
     Invitation,
+    Note,
+    NoteKind,
     Pairing,
     PairingMember,
     PairingRole,
+    Recording,
     Role,
     Round,
     RoundStatus,
@@ -221,3 +225,49 @@ def get_session_for(user: User, pk: int) -> Session:
     if session is None:
         raise Http404("No such session.")
     return session
+
+
+def supervises_session(user: User, session: Session) -> bool:
+    """Whether `user` supervises the session's cohort now. Care flags and process notes are for
+    the trainee's own supervisors: this rule, unlike `may`, does not open them to admins."""
+    return (
+        CohortMembership.objects.active()
+        .filter(cohort_id=session.pairing.round.cohort_id, user=user, role=Role.SUPERVISOR)
+        .exists()
+    )
+
+
+def care_flags_visible_to(user: User, session: Session) -> QuerySet[CareFlag]:
+    """The raiser sees their own; the cohort's supervisors see all; nobody else sees any."""
+    if supervises_session(user, session):
+        return session.care_flags.all()
+    return session.care_flags.filter(raised_by=user)
+
+
+def process_notes_visible_to(user: User, session: Session) -> QuerySet[Note]:
+    """Process notes: their writer (the therapist-role trainee) and the cohort's supervisors."""
+    notes = session.notes.filter(kind=NoteKind.PROCESS)
+    if supervises_session(user, session):
+        return notes
+    return notes.filter(owner=user)
+
+
+def get_recording_for(user: User, pk: int) -> Recording:
+    """A recording not deleted, of a session the user may see; asked on every request."""
+    recording = (
+        Recording.objects.filter(
+            pk=pk, deleted_at__isnull=True, session__in=sessions_visible_to(user)
+        )
+        .select_related("session__pairing__round__cohort")
+        .first()
+    )
+    if recording is None:
+        raise Http404("No such recording.")
+    return recording
+
+
+def get_care_flag_for(user: User, pk: int) -> CareFlag:
+    flag = CareFlag.objects.select_related("session__pairing__round").filter(pk=pk).first()
+    if flag is None or not care_flags_visible_to(user, flag.session).filter(pk=pk).exists():
+        raise Http404("No such request.")
+    return flag

@@ -4,7 +4,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from roleplay.services import invitations, notify, periodic
+from roleplay.services import invitations, notify, periodic, record
 
 
 @shared_task(
@@ -53,3 +53,8 @@ def unbooked_nudges() -> int:
 @shared_task
 def supervisor_digests() -> int:
     return periodic.supervisor_digests_queue()
+
+
+@shared_task
+def recordings_expire() -> int:
+    return record.recordings_expire()

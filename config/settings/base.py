@@ -167,6 +167,8 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
         "img-src": ["'self'", "data:"],
+        # Session recordings play from Dyad's own permission-checked view, nowhere else.
+        "media-src": ["'self'"],
         "object-src": ["'none'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
@@ -194,6 +196,26 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "media/"
+# Session recordings: never under a public URL (base_url=None); served only by the view that
+# checks permission on every request. Local disk by default; any Django storage backend by
+# configuration, e.g. an S3-compatible store with django-storages (see the README).
+STORAGES["recordings"] = {
+    "BACKEND": env(
+        "RECORDINGS_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+    ),
+    "OPTIONS": env.json(
+        "RECORDINGS_STORAGE_OPTIONS",
+        default={"location": str(env.path("RECORDINGS_ROOT", default=VAR_DIR / "recordings"))},
+    ),
+}
+DYAD_RECORDING_MAX_BYTES = env.int("DYAD_RECORDING_MAX_BYTES", default=500 * 1024 * 1024)
+# Uploads pass the size check first, so an over-large body is refused before it is read, and
+# files over 2.5 MB go to a temporary file, never into memory (Django's own handlers after it).
+FILE_UPLOAD_HANDLERS = [
+    "roleplay.uploads.UploadSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -1,6 +1,7 @@
 """`make test`: the real PostgreSQL and Redis on this machine, mail kept in memory."""
 
 import os
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "dyad-tests-only-not-secret")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dyad")
@@ -18,6 +19,11 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # Results let the worker integration tests wait on a task instead of sleeping.
 CELERY_RESULT_BACKEND = REDIS_URL  # noqa: F405
 CELERY_TASK_IGNORE_RESULT = False
+# Recordings written by the tests go to a fresh temporary folder, not var/.
+STORAGES["recordings"] = {  # noqa: F405
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": tempfile.mkdtemp(prefix="dyad-recordings-")},
+}
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Static files are served from their source folders; nothing is collected for the tests.
 WHITENOISE_USE_FINDERS = True

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -24,6 +25,12 @@ class Cohort(models.Model):
         validators=[validate_timezone],
         default="UTC",
         help_text="Where the programme meets; booking windows are set in this zone.",
+    )
+    recording_retention_days = models.PositiveSmallIntegerField(
+        "Keep recordings for (days)",
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="Session recordings are deleted this many days after they are uploaded.",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -17,6 +17,7 @@ class MessageKind(models.TextChoices):
     SESSION_ENDED = "session_ended", "Session ended"
     UNBOOKED_NUDGE = "unbooked_nudge", "Pairing not booked yet"
     WEEKLY_DIGEST = "weekly_digest", "Weekly digest (supervisors)"
+    CARE_FLAG = "care_flag", "A trainee asks you to check in (supervisors)"
 
 
 OPTIONAL_KINDS = [

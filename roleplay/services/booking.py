@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from roleplay.models import (
     ACTIVE_SESSION,
+    EventKind,
     MessageKind,
     Pairing,
     PairingRole,
@@ -31,6 +32,7 @@ from roleplay.permissions import Action, may
 from roleplay.selectors.cohorts import active_trainees
 
 from . import notify
+from .events import event_record
 from .pairing import trainees_present
 
 LATE_CANCELLATION = timedelta(hours=24)
@@ -186,6 +188,7 @@ def session_propose(
     session, people = _session_create(
         pairing=pairing, actor=proposer, start=start, room=room, video_url=video_url
     )
+    event_record(session=session, kind=EventKind.PROPOSED, actor=proposer, data=_at(session))
     _notify_waiting(session, people, proposer, MessageKind.PROPOSAL_WAITING)
     return session
 
@@ -242,8 +245,9 @@ def session_confirm(*, session: Session, user: User) -> Session:
         raise BookingRefused("Only the session's participants confirm a time.")
     seat.confirmed_sequence = session.sequence
     seat.save(update_fields=["confirmed_sequence"])
+    event_record(session=session, kind=EventKind.CONFIRMED, actor=user, data=_at(session))
     if not session.seats.exclude(confirmed_sequence=session.sequence).exists():
-        _schedule(session)
+        _schedule(session, actor=user)
     return session
 
 
@@ -258,7 +262,7 @@ def session_schedule_directly(
         pairing=pairing, actor=supervisor, start=start, room=room, video_url=video_url
     )
     session.seats.update(confirmed_sequence=session.sequence)
-    _schedule(session)
+    _schedule(session, actor=supervisor)
     return session
 
 
@@ -290,6 +294,7 @@ def session_reschedule(
     session.save()
     session.seats.update(start=start, end=end, active=False, confirmed_sequence=None)
     session.seats.filter(user=user).update(confirmed_sequence=session.sequence)
+    event_record(session=session, kind=EventKind.RESCHEDULED, actor=user, data=_at(session))
     notify.messages_withdraw(dedupe_key_prefix=f"session:{session.pk}:")
     kind = MessageKind.SESSION_RESCHEDULED if was_scheduled else MessageKind.PROPOSAL_WAITING
     _notify_waiting(session, people, user, kind)
@@ -317,6 +322,12 @@ def session_cancel(*, session: Session, user: User, reason: str) -> Session:
     session.sequence += 1
     session.save()
     session.seats.update(active=False)
+    event_record(
+        session=session,
+        kind=EventKind.CANCELLED,
+        actor=user,
+        data={"reason": session.cancel_reason, "late": session.late_cancellation},
+    )
     notify.messages_withdraw(dedupe_key_prefix=f"session:{session.pk}:")
     for person, _role in _people_of_session(session):
         if person.pk != user.pk:
@@ -353,7 +364,12 @@ def _locked(session: Session) -> Session:
     )
 
 
-def _schedule(session: Session) -> None:
+def _at(session: Session) -> dict:
+    """The time an event is about, for the timeline to show in each viewer's zone."""
+    return {"start": session.start.isoformat()}
+
+
+def _schedule(session: Session, *, actor: User) -> None:
     people = _people_of_session(session)
     _lock_people([user for user, _ in people])
     _check_free(session=session, people=people)
@@ -362,6 +378,7 @@ def _schedule(session: Session) -> None:
             session.seats.update(active=True)
             session.status = SessionStatus.SCHEDULED
             session.save(update_fields=["status", "updated_at"])
+            event_record(session=session, kind=EventKind.SCHEDULED, actor=actor, data=_at(session))
     except IntegrityError as exc:  # the database's exclusion constraints: someone got there first
         raise BookingRefused(
             "Someone in this pairing (or the room) was booked at that time a moment ago.",
@@ -462,6 +479,7 @@ def session_check_in(*, session: Session, user: User) -> SessionSeat:
     if seat.checked_in_at is None:
         seat.checked_in_at = now
         seat.save(update_fields=["checked_in_at"])
+        event_record(session=session, kind=EventKind.CHECKED_IN, actor=user)
     return seat
 
 
@@ -474,10 +492,12 @@ def session_mark_no_show(*, session: Session, supervisor: User, absent: list[Use
     seats = session.seats.filter(user__in=absent)
     if not seats.exists():
         raise BookingRefused("Choose who did not come.")
+    names = [seat.user.name for seat in seats.select_related("user")]
     seats.update(no_show=True)
     session.status = SessionStatus.NO_SHOW
     session.save(update_fields=["status", "updated_at"])
     session.seats.update(active=False)
+    event_record(session=session, kind=EventKind.NO_SHOW, actor=supervisor, data={"absent": names})
     return session
 
 
@@ -541,6 +561,7 @@ def session_rematch(*, session: Session, user: User, partner: User, start: datet
         rematch_of=session,
     )
     _save_with_seats(new, people, proposer=user)
+    event_record(session=new, kind=EventKind.PROPOSED, actor=user, data=_at(new))
     _notify_waiting(new, people, user, MessageKind.PROPOSAL_WAITING)
     return new
 
@@ -568,6 +589,12 @@ def sessions_free_for_departure(*, cohort, departed: User, by: User) -> int:
         session.save()
         session.seats.update(active=False)
         session.seats.filter(user=departed).update(left_cohort=True)
+        event_record(
+            session=session,
+            kind=EventKind.CANCELLED,
+            actor=by,
+            data={"reason": session.cancel_reason, "late": False},
+        )
         notify.messages_withdraw(dedupe_key_prefix=f"session:{session.pk}:")
         for person, _role in _people_of_session(session):
             if person.pk != departed.pk:

@@ -19,8 +19,17 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.validators import one_line
-from roleplay.models import OPTIONAL_KINDS, EmailPreferences, Message, MessageState
+from roleplay.models import (
+    OPTIONAL_KINDS,
+    EmailPreferences,
+    EventKind,
+    Message,
+    MessageKind,
+    MessageState,
+    Session,
+)
 
+from .events import event_record
 from .queue import enqueue_on_commit
 
 STUCK_AFTER = timedelta(minutes=10)
@@ -86,10 +95,25 @@ def message_send(*, message_id: int) -> bool:
             due_at=now + BACKOFF_BASE * 2 ** (message.attempts - 1),
         )
         return False
-    Message.objects.filter(pk=message_id).update(
-        state=MessageState.SENT, sent_at=timezone.now(), sending_since=None, last_error=""
-    )
+    with transaction.atomic():
+        Message.objects.filter(pk=message_id).update(
+            state=MessageState.SENT, sent_at=timezone.now(), sending_since=None, last_error=""
+        )
+        _record_reminder(message)
     return True
+
+
+def _record_reminder(message: Message) -> None:
+    """A reminder that went out is part of its session's record. Its dedupe key names the
+    session ("session:<pk>:…", see services.booking)."""
+    if message.kind not in (MessageKind.REMINDER_24H, MessageKind.REMINDER_1H):
+        return
+    session_id = int(message.dedupe_key.split(":")[1])
+    event_record(
+        session=Session.objects.get(pk=session_id),
+        kind=EventKind.REMINDER_SENT,
+        data={"to": message.recipient.name, "kind": message.get_kind_display()},
+    )
 
 
 def _email_muted(message: Message) -> bool:

@@ -5,6 +5,7 @@ conditional updates, and it looks at the database, never at what the broker deli
 import zoneinfo
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,8 @@ from accounts.models import User
 from roleplay.models import (
     ACTIVE_SESSION,
     CohortMembership,
+    Event,
+    EventKind,
     MessageKind,
     Pairing,
     PairingMember,
@@ -31,11 +34,22 @@ DIGEST_WEEKDAY = 0  # Monday
 DIGEST_HOUR = 8
 
 
+@transaction.atomic
 def sessions_complete(*, now: datetime | None = None) -> int:
     """Scheduled sessions whose end has passed are closed: a no-show when someone checked in and
-    someone else did not (the one left behind may ask for a re-match), otherwise completed."""
+    someone else did not (the one left behind may ask for a re-match), otherwise completed. Each
+    gets its "ended" event in the same transaction; the rows are locked (skipping any another
+    tick holds), so two ticks never close, or record, one session twice."""
     now = now or timezone.now()
-    ended = Session.objects.filter(status=SessionStatus.SCHEDULED, end__lte=now)
+    ended_ids = list(
+        Session.objects.select_for_update(skip_locked=True)
+        .filter(status=SessionStatus.SCHEDULED, end__lte=now)
+        .values_list("pk", flat=True)
+    )
+    ended = Session.objects.filter(pk__in=ended_ids, status=SessionStatus.SCHEDULED)
+    Event.objects.bulk_create(
+        Event(session_id=pk, kind=EventKind.ENDED, at=timezone.now()) for pk in ended_ids
+    )
     checked_in = SessionSeat.objects.filter(session=OuterRef("pk"), checked_in_at__isnull=False)
     missing = SessionSeat.objects.filter(session=OuterRef("pk"), checked_in_at__isnull=True)
     no_shows = list(ended.filter(Exists(checked_in), Exists(missing)).values_list("pk", flat=True))

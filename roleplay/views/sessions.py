@@ -12,6 +12,7 @@ from roleplay.models import Room, SessionStatus
 from roleplay.permissions import Action, get_pairing_for, get_session_for, may
 from roleplay.services import booking
 from roleplay.views.pairings import pairing_page
+from roleplay.views.session_record import record_context
 
 
 def _refused(form, exc: booking.BookingRefused):
@@ -55,8 +56,18 @@ def session_detail(request, pk: int):
     return _session_page(request, get_session_for(request.user, pk))
 
 
-def _session_page(request, session, *, booking_form=None, cancel_form=None, rematch_form=None):
-    """The session page; a refused form is passed back in bound, with its errors on it."""
+def _session_page(
+    request,
+    session,
+    *,
+    booking_form=None,
+    cancel_form=None,
+    rematch_form=None,
+    record_forms=None,
+    status=200,
+):
+    """The session page; a refused form is passed back in bound, with its errors on it (and the
+    status that says why, for the record's refusals: 403, 413, 415)."""
     seats = list(session.seats.select_related("user").order_by("role"))
     mine = next((seat for seat in seats if seat.user_id == request.user.pk), None)
     open_ = session.status in (SessionStatus.PROPOSED, SessionStatus.SCHEDULED)
@@ -92,8 +103,9 @@ def _session_page(request, session, *, booking_form=None, cancel_form=None, rema
             initial={"start": session.start, "room": session.room, "video_url": session.video_url},
         ),
         "cancel_form": cancel_form or CancelForm(),
+        **record_context(request, session, **(record_forms or {})),
     }
-    return render(request, "roleplay/session_detail.html", context)
+    return render(request, "roleplay/session_detail.html", context, status=status)
 
 
 @login_required

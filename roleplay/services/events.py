@@ -1,0 +1,32 @@
+"""Writing the session's record: one Event per change, in the transaction of the change.
+
+Every service that changes a session calls `event_record`; the feedback code calls the three
+named hooks below when a response is submitted, the feedback is revealed and a supervisor reviews
+the session. Care flags and private notes are never recorded here: the timeline is read by
+everyone in the session."""
+
+from django.utils import timezone
+
+from accounts.models import User
+from roleplay.models import Event, EventKind, Session
+
+
+def event_record(
+    *, session: Session, kind: str, actor: User | None = None, data: dict | None = None
+) -> Event:
+    return Event.objects.create(
+        session=session, kind=kind, actor=actor, data=data or {}, at=timezone.now()
+    )
+
+
+def event_feedback_submitted(*, session: Session, author: User) -> Event:
+    return event_record(session=session, kind=EventKind.FEEDBACK_SUBMITTED, actor=author)
+
+
+def event_revealed(*, session: Session, by: str) -> Event:
+    """`by` says what revealed it: "both-submitted", "window-closed" or "supervisor"."""
+    return event_record(session=session, kind=EventKind.REVEALED, data={"by": by})
+
+
+def event_reviewed(*, session: Session, supervisor: User) -> Event:
+    return event_record(session=session, kind=EventKind.REVIEWED, actor=supervisor)
