@@ -68,7 +68,7 @@ def test_booking_writes_each_step_to_the_timeline(pair, supervisor):
 
 
 def test_check_in_no_show_and_the_end_are_recorded(pair, supervisor):
-    pairing, ana, ben = pair
+    pairing, ana, _ben = pair
     session = schedule(pairing, supervisor)
     with time_machine.travel(session.start, tick=False):
         booking.session_check_in(session=session, user=ana)
@@ -85,14 +85,14 @@ def test_check_in_no_show_and_the_end_are_recorded(pair, supervisor):
 
 
 def test_a_no_show_marked_by_a_supervisor_names_who_did_not_come(pair, supervisor):
-    pairing, ana, ben = pair
+    pairing, _ana, ben = pair
     session = schedule(pairing, supervisor)
     booking.session_mark_no_show(session=session, supervisor=supervisor, absent=[ben])
     assert session.events.get(kind="no_show").data == {"absent": ["Ben"]}
 
 
 def test_a_reminder_sent_is_recorded_and_other_messages_are_not(pair, supervisor):
-    pairing, ana, ben = pair
+    pairing, ana, _ben = pair
     session = schedule(pairing, supervisor)
     reminder = Message.objects.get(kind="reminder_24h", recipient=ana)
     confirmation = Message.objects.get(kind="session_confirmed", recipient=ana)
@@ -130,7 +130,7 @@ def test_events_are_never_edited(session):
 
 
 def test_no_upload_until_everyone_consents(session, pair):
-    _, ana, ben = pair
+    _, ana, _ben = pair
     record.consent_give(session=session, user=ana)
     with pytest.raises(record.RecordRefused) as refused:
         record.recording_upload(session=session, user=ana, upload=wav_upload())
@@ -234,7 +234,7 @@ def test_process_notes_are_the_therapists_and_the_supervisors_only(session, pair
 
 
 def test_shared_notes_keep_every_version(session, pair, supervisor):
-    _, ana, ben = pair
+    _, ana, _ben = pair
     record.note_save(session=session, kind=NoteKind.SHARED, author=ana, text="We practised")
     record.note_save(session=session, kind=NoteKind.SHARED, author=supervisor, text="Well done")
     assert list(
