@@ -20,12 +20,12 @@ def upload_too_large(request) -> bool:
 
 class UploadSizeLimitHandler(FileUploadHandler):
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        self.content_length = content_length or 0
+        self.body_length = content_length or 0
         self.limit = settings.DYAD_RECORDING_MAX_BYTES
 
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
-        if self.content_length > self.limit + FORM_FIELDS_ALLOWANCE:
+        if self.body_length > self.limit + FORM_FIELDS_ALLOWANCE:
             self._stop()
 
     def receive_data_chunk(self, raw_data, start):

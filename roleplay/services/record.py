@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 
@@ -143,8 +144,8 @@ def _delete(recording: Recording, *, actor: User | None, because: str) -> bool:
 
 def too_large_message() -> str:
     return (
-        f"The file is too large: recordings can be at most "
-        f"{settings.DYAD_RECORDING_MAX_BYTES / 2**20:.0f} MB. Shorten or compress it and try again."
+        "The file is too large: recordings can be at most "
+        f"{filesizeformat(settings.DYAD_RECORDING_MAX_BYTES)}. Shorten or compress it and try again."
     )
 
 

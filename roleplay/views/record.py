@@ -58,10 +58,11 @@ def session_consent(request, pk: int):
 @require_POST
 def recording_upload(request, pk: int):
     session = get_session_for(request.user, pk)
-    if upload_too_large(request):
-        form = RecordingUploadForm()
-        exc = record.RecordRefused(record.too_large_message(), status=413, field="file")
-        return _refused(request, session, exc, form, "upload_form")
+    if upload_too_large(request):  # the file was never read in full (roleplay.uploads)
+        form = RecordingUploadForm(request.POST, {})
+        form.is_valid()
+        form.errors["file"] = form.error_class([record.too_large_message()])
+        return _session_page(request, session, status=413, record_forms={"upload_form": form})
     form = RecordingUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _session_page(request, session, status=400, record_forms={"upload_form": form})

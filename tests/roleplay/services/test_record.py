@@ -193,7 +193,7 @@ def test_a_file_over_the_limit_is_refused_with_the_limit_named(consented, pair, 
         )
     assert (refused.value.status, refused.value.reason) == (
         413,
-        "The file is too large: recordings can be at most 2 MB. Shorten or compress it and "
+        "The file is too large: recordings can be at most 2.0 MB. Shorten or compress it and "
         "try again.",
     )
     assert Recording.objects.count() == 0
