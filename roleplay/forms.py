@@ -424,6 +424,10 @@ class RecordingUploadForm(forms.Form):
     )
 
 
+# No session recording is longer than a day; a moment past that is a typing slip.
+MAX_RECORDING_SECONDS = 24 * 3600
+
+
 class CommentForm(forms.Form):
     at = forms.CharField(
         label="At (minutes:seconds)",
@@ -442,6 +446,8 @@ class CommentForm(forms.Form):
         seconds = 0
         for part in parts:
             seconds = seconds * 60 + int(part)
+        if seconds > MAX_RECORDING_SECONDS:
+            raise forms.ValidationError("Choose a moment within the recording.")
         return seconds
 
 

@@ -26,17 +26,20 @@ from datetime import time, timedelta
 
 import pytest
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from roleplay.models import (
+    CareFlag,
     CohortMembership,
     DoNotPair,
     Message,
     Pairing,
     PairingRole,
+    Recording,
     Role,
     Round,
     Session,
@@ -48,9 +51,13 @@ from roleplay.services.invitations import InviteRow, invitation_token, invitatio
 from roleplay.services.pairing import Arrangement, SlotOptions, round_arrange, round_publish
 from roleplay.services.scenarios import scenario_save
 from tests.factories import CohortFactory, RoundFactory, ScenarioFactory, UserFactory
+from tests.roleplay.record_helpers import wav_bytes
 
 pytestmark = pytest.mark.django_db
 SECRET = "SECRET-BRIEF"
+# A care flag's note: only the cohort's supervisor may ever read it (the client who raised it is
+# not one of the actors).
+CARE_NOTE = "PRIVATE-CARE"
 
 ACTORS = [
     "anonymous",
@@ -192,6 +199,36 @@ ENTRIES: dict[str, Entry] = {
     "session_check_in": Entry(session, POST_ONLY, only(MANAGERS | {"trainee"}, 302)),
     "session_no_show": Entry(session, POST_ONLY, only(MANAGERS | {"trainee"}, 302)),
     "session_rematch": Entry(session, POST_ONLY, only(MANAGERS | {"trainee"}, 200)),
+    # The session record. The therapist consents (302); supervisors are not in the session (403).
+    "session_consent": Entry(
+        session, POST_ONLY, only(MANAGERS, 403) | {"trainee": 302, "anonymous": 302}
+    ),
+    "recording_upload": Entry(session, POST_ONLY, only(MANAGERS | {"trainee"}, 200)),
+    "session_note": Entry(
+        lambda w, a: {"pk": w["session"].pk, "kind": "shared"},
+        POST_ONLY,
+        only(MANAGERS | {"trainee"}, 200),
+    ),
+    # Only the client-role trainee raises a care flag: the therapist is refused on the page.
+    "care_flag_raise": Entry(session, POST_ONLY, only(MANAGERS | {"trainee"}, 403)),
+    # Every request for the file is checked: only those who see the session get its bytes.
+    "recording_stream": Entry(
+        lambda w, a: {"pk": w["recording"].pk}, only(MANAGERS | {"trainee"}, 200), POST_ONLY
+    ),
+    # Whoever uploaded it (the client here) and supervisors delete it; the therapist may not.
+    "recording_delete": Entry(
+        lambda w, a: {"pk": w["recording"].pk},
+        POST_ONLY,
+        only(MANAGERS, 302) | {"trainee": 403},
+    ),
+    "recording_comment": Entry(
+        lambda w, a: {"pk": w["recording"].pk}, POST_ONLY, only(MANAGERS | {"trainee"}, 200)
+    ),
+    # A care flag exists for the client who raised it and the cohort's supervisors only: not for
+    # the partner, and not for admins.
+    "care_flag_acknowledge": Entry(
+        lambda w, a: {"pk": w["care_flag"].pk}, POST_ONLY, only({"supervisor"}, 302)
+    ),
     "scenario_list": Entry(none, only(LIBRARY, 200), only(LIBRARY, 200)),
     "scenario_create": Entry(none, only(LIBRARY, 200), only(LIBRARY, 200)),
     "scenario_detail": Entry(scenario, only(LIBRARY, 200), only(LIBRARY, 200)),
@@ -336,6 +373,20 @@ def world():
     )
     invitation = main.invitations.get(email="newcomer@example.org")
     first, second = sorted([client_user, other], key=lambda u: u.pk)
+    # The record: a recording (stored directly, the session having been cancelled by the
+    # observer's removal) and a care flag the client raised.
+    recording = Recording.objects.create(
+        session=session,
+        file=ContentFile(wav_bytes(1), name="session.wav"),
+        content_type="audio/wav",
+        size=len(wav_bytes(1)),
+        duration_seconds=1.0,
+        uploaded_by=client_user,
+        uploaded_at=timezone.now(),
+    )
+    care_flag = CareFlag.objects.create(
+        session=session, raised_by=client_user, note=CARE_NOTE, raised_at=timezone.now()
+    )
     return {
         "actors": actors,
         "cohort": main,
@@ -354,6 +405,8 @@ def world():
             cohort=main, weekday=0, start=time(8), end=time(20)
         ),
         "feed_tokens": feed_tokens,
+        "recording": recording,
+        "care_flag": care_flag,
     }
 
 
@@ -409,7 +462,7 @@ def test_the_authorisation_matrix(world):
     for name, user in world["actors"].items():
         clients[name] = Client()
         clients[name].force_login(user)
-    wrong, leaks, brief_seen_by = [], [], set()
+    wrong, leaks, brief_seen_by, care_seen_by = [], [], set(), set()
 
     def check(actor, method, url, expected):
         status, body = _request(clients[actor], method, url)
@@ -417,6 +470,10 @@ def test_the_authorisation_matrix(world):
             wrong.append(
                 f"{method.upper():4} {url:55} {actor:22} got {status}, expected {expected}"
             )
+        if CARE_NOTE.encode() in body:
+            care_seen_by.add(actor)
+            if actor != "supervisor":
+                leaks.append(f"{method.upper()} {url} shows the client's care flag to {actor}")
         if SECRET.encode() in body:
             brief_seen_by.add(actor)
             if actor in BRIEF_BLIND:
@@ -459,3 +516,4 @@ def test_the_authorisation_matrix(world):
     assert len(emails) > 5
     # The search can find the brief: those entitled to it do see it.
     assert {"supervisor", "admin"} <= brief_seen_by
+    assert care_seen_by == {"supervisor"}

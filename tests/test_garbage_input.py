@@ -23,7 +23,7 @@ from roleplay.models import (
     Unavailability,
     WeeklyHours,
 )
-from roleplay.services import booking, invitations, notify
+from roleplay.services import booking, invitations, notify, record
 from roleplay.services.invitations import invitation_token
 from tests.factories import (
     PASSWORD,
@@ -35,6 +35,7 @@ from tests.factories import (
 )
 from tests.html import form_fields
 from tests.roleplay.booking_helpers import make_pairing
+from tests.roleplay.record_helpers import wav_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +109,12 @@ FIELDS = [
     "weekdays",
     "hours",
     "emailed",
+    "consent",
+    "file",
+    "comment-at",
+    "comment-text",
+    "shared-text",
+    "process-text",
 ]
 
 
@@ -131,6 +138,9 @@ def form_urls(cohort, supervisor):
         pairing=pairing, supervisor=supervisor, start=timezone.now() + timedelta(days=2)
     )
     block = WeeklyHours.objects.create(user=supervisor, weekday=0, start=time(9), end=time(17))
+    for person in (ana, ben):
+        record.consent_give(session=session, user=person)
+    recording = record.recording_upload(session=session, user=ana, upload=wav_upload())
     return {
         "anonymous": [
             reverse("account_login"),
@@ -171,6 +181,12 @@ def form_urls(cohort, supervisor):
             reverse("cohort_booking_settings", args=[cohort.pk]),
             reverse("email_preferences"),
             reverse("calendar_regenerate"),
+            reverse("session_consent", args=[session.pk]),
+            reverse("recording_upload", args=[session.pk]),
+            reverse("recording_comment", args=[recording.pk]),
+            reverse("session_note", args=[session.pk, "shared"]),
+            reverse("session_note", args=[session.pk, "process"]),
+            reverse("care_flag_raise", args=[session.pk]),
         ],
     }
 

@@ -6,7 +6,7 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
@@ -30,7 +30,7 @@ def _refused(request, session, exc: record.RecordRefused, form=None, form_name=N
         form.add_error(exc.field if exc.field in form.fields else None, exc.reason)
         return _session_page(request, session, status=exc.status, record_forms={form_name: form})
     messages.error(request, exc.reason)
-    return redirect("session_detail", pk=session.pk)
+    return _session_page(request, session, status=exc.status)
 
 
 @login_required
@@ -65,7 +65,7 @@ def recording_upload(request, pk: int):
         return _session_page(request, session, status=413, record_forms={"upload_form": form})
     form = RecordingUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _session_page(request, session, status=400, record_forms={"upload_form": form})
+        return _session_page(request, session, record_forms={"upload_form": form})
     try:
         record.recording_upload(
             session=session, user=request.user, upload=form.cleaned_data["file"]
@@ -173,7 +173,7 @@ def recording_stream(request, pk: int):
 def session_note(request, pk: int, kind: str):
     session = get_session_for(request.user, pk)
     if kind not in NoteKind.values:
-        return redirect("session_detail", pk=pk)
+        raise Http404("No such notes.")
     form = NoteForm(request.POST, prefix=kind)
     form_name = f"{kind}_note_form"
     if not form.is_valid():

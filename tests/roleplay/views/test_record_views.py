@@ -218,7 +218,7 @@ def test_nobody_outside_the_session_streams_it(client, recording, outsider, coho
 def test_after_consent_is_withdrawn_the_file_is_gone(
     client, pair, recording, django_capture_on_commit_callbacks
 ):
-    _, ana, ben = pair
+    _, _ana, ben = pair
     client.force_login(ben)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
