@@ -196,8 +196,8 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "media/"
-# Session recordings: never under a public URL (base_url=None); served only by the view that
-# checks permission on every request. Local disk by default; any Django storage backend by
+# Session recordings: in a folder nothing serves (never under a public URL), read only by the
+# view that checks permission on every request. Local disk by default; any Django storage backend by
 # configuration, e.g. an S3-compatible store with django-storages (see the README).
 STORAGES["recordings"] = {
     "BACKEND": env(

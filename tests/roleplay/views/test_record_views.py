@@ -337,3 +337,17 @@ def test_retention_is_a_cohort_setting(client, cohort, supervisor):
     client.force_login(supervisor)
     response = client.get(reverse("cohort_edit", args=[cohort.pk]))
     assert 'name="recording_retention_days" value="30"' in response.content.decode()
+
+
+def test_an_over_large_body_is_never_kept_even_in_a_temporary_file(rf, settings, trainee):
+    """The CSRF check reads request.POST before any view; the limit handler makes that read stop
+    at the file, keeping the form fields and nothing of the file."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.DYAD_RECORDING_MAX_BYTES = 100_000
+    request = rf.post(
+        "/sessions/1/recording/",
+        {"csrfmiddlewaretoken": "token", "file": SimpleUploadedFile("a.wav", wav_bytes(60))},
+    )
+    assert (dict(request.POST), dict(request.FILES)) == ({"csrfmiddlewaretoken": ["token"]}, {})
+    assert request.upload_too_large is True
