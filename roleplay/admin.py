@@ -4,12 +4,16 @@ from roleplay.models import (
     CalendarFeed,
     Cohort,
     CohortMembership,
+    Consent,
     DoNotPair,
     EmailPreferences,
+    Event,
     Invitation,
     Message,
     Pairing,
     PairingMember,
+    Recording,
+    RecordingComment,
     Room,
     Round,
     RoundAbsence,
@@ -203,3 +207,51 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     list_display = ["user", "created_at"]
     search_fields = ["user__email"]
     readonly_fields = ["token_hash", "created_at"]
+
+
+# --- the session record: read-only here. The event log is the audit trail (never edited), and a
+# recording's file is reached only through the permission-checked view. Care flags and notes are
+# not in the admin at all: they are for the trainee's own supervisors (and process notes for the
+# therapist-role trainee), whom the session page serves.
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "session", "kind", "actor"]
+    list_filter = ["kind"]
+    search_fields = ["actor__email", "actor__display_name"]
+    list_select_related = ["session", "actor"]
+    date_hierarchy = "at"
+
+
+@admin.register(Consent)
+class ConsentAdmin(ReadOnlyAdmin):
+    list_display = ["session", "user", "given_at", "withdrawn_at"]
+    search_fields = ["user__email", "user__display_name"]
+    list_select_related = ["session", "user"]
+
+
+@admin.register(Recording)
+class RecordingAdmin(ReadOnlyAdmin):
+    list_display = ["session", "content_type", "size", "uploaded_by", "uploaded_at", "deleted_at"]
+    fields = [*list_display, "duration_seconds", "deleted_because"]
+    search_fields = ["uploaded_by__email", "uploaded_by__display_name"]
+    list_select_related = ["session", "uploaded_by"]
+
+
+@admin.register(RecordingComment)
+class RecordingCommentAdmin(ReadOnlyAdmin):
+    list_display = ["recording", "at_seconds", "author", "created_at"]
+    search_fields = ["author__email", "author__display_name", "text"]
+    list_select_related = ["recording", "author"]
