@@ -10,6 +10,7 @@ import zoneinfo
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -310,6 +311,42 @@ def session_cancel(*, session: Session, user: User, reason: str) -> Session:
                 f"Reason: {session.cancel_reason}",
             )
     return session
+
+
+@transaction.atomic
+def sessions_release(*, user: User) -> int:
+    """Cancel every session still ahead of `user`, who is leaving Dyad, and tell the others.
+
+    Unlike `session_cancel` no guard hours apply and it is not a late cancellation: the person is
+    gone, and keeping the slot would only hold their partners. Proposed sessions go whatever
+    their time; scheduled ones only if they have not started. Returns how many were cancelled."""
+    now = timezone.now()
+    ahead = Session.objects.filter(
+        Q(status=SessionStatus.PROPOSED) | Q(status=SessionStatus.SCHEDULED, start__gt=now),
+        seats__user=user,
+    ).values_list("pk", flat=True)
+    cancelled = 0
+    for pk in sorted(set(ahead)):
+        session = _locked(Session(pk=pk))
+        session.status = SessionStatus.CANCELLED
+        session.cancel_reason = f"{user.name.capitalize()} has left Dyad."
+        session.cancelled_by = user
+        session.cancelled_at = now
+        session.sequence += 1
+        session.save()
+        session.seats.update(active=False)
+        notify.messages_withdraw(dedupe_key_prefix=f"session:{session.pk}:")
+        for person, _role in _people_of_session(session):
+            if person.pk != user.pk:
+                _queue(
+                    session,
+                    person,
+                    MessageKind.SESSION_CANCELLED,
+                    f"{_when(session, person)} is cancelled",
+                    f"The session is cancelled: {user.name} has left Dyad.",
+                )
+        cancelled += 1
+    return cancelled
 
 
 def _locked(session: Session) -> Session:
