@@ -35,12 +35,14 @@ def profile_export(request):
 def profile_delete(request):
     form = AccountDeleteForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        event = account_services.account_delete(user=request.user, by=request.user)
+        user = request.user
+        account_services.account_delete(user=user, by=user)
+        user.refresh_from_db()
         logout(request)
         messages.success(
             request,
             "Your account is deleted. Your partners' records of sessions with you now say "
-            f"“{event.actor.name}”.",
+            f"“{user.name}”.",
         )
         return redirect("account_login")
     return render(request, "accounts/profile_delete.html", {"form": form})
