@@ -38,7 +38,10 @@ def message_queue(
     link: str = "",
     due_at: datetime | None = None,
 ) -> Message | None:
-    """Record a message in the caller's transaction; returns None if this key was recorded before."""
+    """Record a message in the caller's transaction; returns None if this key was recorded before,
+    or if the recipient's account is deleted (it stays in old pairings but hears nothing more)."""
+    if recipient.deleted_at:
+        return None
     due_at = due_at or timezone.now()
     message, created = Message.objects.get_or_create(
         dedupe_key=dedupe_key,

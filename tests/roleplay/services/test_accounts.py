@@ -1,6 +1,7 @@
 from datetime import time, timedelta
 
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
@@ -19,7 +20,7 @@ from roleplay.models import (
     Unavailability,
     WeeklyHours,
 )
-from roleplay.services import booking, calendar
+from roleplay.services import booking, calendar, periodic
 from roleplay.services.accounts import AccountDeletionRefused, account_delete, account_export
 from tests.factories import CohortFactory, InvitationFactory, UserFactory
 from tests.roleplay.booking_helpers import NOW
@@ -188,3 +189,11 @@ def test_the_audit_log_is_append_only(trainee):
         ):
             cursor.execute(statement)
     assert AuditEvent.objects.get().subject_label == f"#{trainee.pk} (user)"
+
+
+def test_a_deleted_account_is_sent_nothing_more(pair, admin_user):
+    pairing, ana, ben = pair
+    account_delete(user=ana, by=admin_user)
+    with time_machine.travel(pairing.round.closes - timedelta(days=2), tick=False):
+        periodic.unbooked_nudges_queue()
+    assert list(Message.objects.values_list("recipient", flat=True)) == [ben.pk]
