@@ -57,16 +57,26 @@ def user_label(user: User) -> str:
     return f"#{user.pk} ({standing})"
 
 
-def may_delete_account(*, user: User, by: User) -> bool:
-    """Anyone may delete their own account; programme admins (and superusers) anyone else's,
-    except that only a superuser deletes a superuser."""
+def account_deletion_refusal(*, user: User, by: User) -> str | None:
+    """Why `by` may not delete `user`'s account, or None if they may. Anyone may delete their own
+    account; programme admins (and superusers) anyone else's, except that only a superuser
+    deletes a superuser, and the last superuser stays so that someone can still run the admin."""
     if user.deleted_at:
-        return False
-    if user.pk == by.pk:
-        return True
+        return "This account is already deleted."
+    if user.pk != by.pk and not (by.is_active and (by.is_superuser or by.is_programme_admin)):
+        return "Only programme admins delete other people's accounts."
     if user.is_superuser and not by.is_superuser:
-        return False
-    return by.is_active and (by.is_superuser or by.is_programme_admin)
+        return "Only a superuser deletes a superuser's account."
+    if (
+        user.is_superuser
+        and not User.objects.filter(is_superuser=True, is_active=True).exclude(pk=user.pk).exists()
+    ):
+        return "This is the last superuser: make someone else a superuser first."
+    return None
+
+
+def may_delete_account(*, user: User, by: User) -> bool:
+    return account_deletion_refusal(user=user, by=by) is None
 
 
 def placeholder_email(user: User) -> str:
@@ -82,17 +92,14 @@ def account_delete(*, user: User, by: User) -> AuditEvent:
     their personal data, anonymises the row (see the module docstring for why it stays) and
     records it in the audit log, all in one transaction."""
     user = User.objects.select_for_update().get(pk=user.pk)
-    if not may_delete_account(user=user, by=by):
-        raise AccountDeletionRefused("You may not delete this account.")
+    refusal = account_deletion_refusal(user=user, by=by)
+    if refusal:
+        raise AccountDeletionRefused(refusal)
     was_supervisor = (
         user.is_supervisor
         or CohortMembership.objects.filter(user=user, role=Role.SUPERVISOR).exists()
     )
     old_email = user.email
-    memberships = list(CohortMembership.objects.active().filter(user=user))
-    for membership in memberships:
-        membership_end(membership=membership, ended_by=by)
-
     deleted = {
         "weekly_hours": WeeklyHours.objects.filter(user=user).delete()[0],
         "unavailability": Unavailability.objects.filter(user=user).delete()[0],
@@ -125,12 +132,19 @@ def account_delete(*, user: User, by: User) -> AuditEvent:
     user.is_staff = False
     user.is_superuser = False
     user.is_programme_admin = False
-    user.is_supervisor = was_supervisor  # only decides "a former supervisor" from now on
+    user.is_supervisor = was_supervisor
     user.deleted_at = timezone.now()
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
 
+    # After anonymising, so whatever ending a membership tells others names "a former trainee".
+    memberships = list(CohortMembership.objects.active().filter(user=user))
+    for membership in memberships:
+        membership_end(membership=membership, ended_by=by)
+    # Ending a membership may take the capability back; on a deleted account the flag only
+    # decides whether it is shown as "a former supervisor".
+    User.objects.filter(pk=user.pk).update(is_supervisor=was_supervisor)
     cancelled = sessions_release(user=user)
     return AuditEvent.objects.create(
         actor=by,

@@ -36,13 +36,17 @@ def profile_delete(request):
     form = AccountDeleteForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         user = request.user
-        account_services.account_delete(user=user, by=user)
-        user.refresh_from_db()
-        logout(request)
-        messages.success(
-            request,
-            "Your account is deleted. Your partners' records of sessions with you now say "
-            f"“{user.name}”.",
-        )
-        return redirect("account_login")
+        try:
+            account_services.account_delete(user=user, by=user)
+        except account_services.AccountDeletionRefused as exc:
+            form.add_error(None, exc.reason)
+        else:
+            user.refresh_from_db()
+            logout(request)
+            messages.success(
+                request,
+                "Your account is deleted. Your partners' records of sessions with you now say "
+                f"“{user.name}”.",
+            )
+            return redirect("account_login")
     return render(request, "accounts/profile_delete.html", {"form": form})

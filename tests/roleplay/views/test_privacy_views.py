@@ -103,6 +103,14 @@ def test_a_wrong_password_keeps_the_account_and_says_why(client, pair):
     assert AuditEvent.objects.count() == 0
 
 
+def test_the_last_superuser_cannot_delete_their_account(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post(reverse("profile_delete"), {"confirmation": PASSWORD})
+    assert "This is the last superuser: make someone else a superuser first." in text_of(response)
+    admin_user.refresh_from_db()
+    assert admin_user.deleted_at is None
+
+
 # --- an admin deletes an account ------------------------------------------------------------
 
 
