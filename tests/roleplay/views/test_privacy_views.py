@@ -64,7 +64,8 @@ def test_i_delete_my_account_from_my_profile_and_cannot_sign_in_again(client, pa
     _, ana, _ben = pair
     client.force_login(ana)
     profile = text_of(client.get(reverse("profile")))
-    assert "Delete my account" in profile
+    assert '<a href="/profile/delete/">Delete my account</a>' in profile
+    assert '<form method="post" action="/profile/my-data/">' in profile
     page = text_of(client.get(reverse("profile_delete")))
     assert "Delete your account?" in page
 
