@@ -1,14 +1,20 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 
+from .adapter import session_length_for
 from .models import User
 from .timezones import timezone_choices
+from .validators import validate_single_line
 
 
 class SignupProfileForm(forms.Form):
     """Extra fields on allauth's sign-up form: the name partners see and the zone times are shown in."""
 
     display_name = forms.CharField(
-        label="Your name", max_length=120, help_text="As your supervisor and partners will see it."
+        label="Your name",
+        max_length=120,
+        help_text="As your supervisor and partners will see it.",
+        validators=[validate_single_line],
     )
     time_zone = forms.ChoiceField(label="Time zone", choices=timezone_choices, initial="UTC")
 
@@ -23,6 +29,18 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["display_name", "time_zone"]
         labels = {"display_name": "Your name"}
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in form, which sets the session's length from "Remember me" after signing
+    in; a programme admin's or staff member's session is then cut back to their shorter length
+    (whether or not they ticked the box: the server forgets it after that time either way)."""
+
+    def login(self, request, redirect_url=None):
+        response = super().login(request, redirect_url)
+        if self.user.is_programme_admin or self.user.is_staff:
+            request.session.set_expiry(session_length_for(self.user))
+        return response
 
 
 class AccountDeleteForm(forms.Form):

@@ -35,7 +35,7 @@ def drop_trigger(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_site_name"),
+        ("accounts", "0004_input_validators"),
     ]
 
     operations = [

@@ -6,6 +6,7 @@ only where the person may read it (never as therapist); do-not-pair records neve
 is for supervisors' eyes; a draft round's pairing not before it is published.
 """
 
+from allauth.mfa.models import Authenticator
 from django.db.models import Prefetch, Q
 
 from accounts.models import User
@@ -32,6 +33,15 @@ def personal_data(user: User) -> dict:
         "email_addresses": [
             {"email": address.email, "verified": address.verified, "primary": address.primary}
             for address in user.emailaddress_set.order_by("email")
+        ],
+        # Which second factors are set up and when they were used; never their secrets.
+        "second_factors": [
+            {
+                "type": authenticator.get_type_display(),
+                "created_at": authenticator.created_at,
+                "last_used_at": authenticator.last_used_at,
+            }
+            for authenticator in Authenticator.objects.filter(user=user).order_by("created_at")
         ],
         "memberships": [
             {

@@ -6,9 +6,10 @@ someone keeps that record, and it must still say "a former trainee" rather than 
 Every such record points at the user row (most with PROTECT), so the row stays as an anonymous
 anchor — no email, no name, no password, no time zone, no way to sign in — while everything that
 is only about the person (availability, calendar link, email addresses, unsent messages, pending
-invitations, do-not-pair notes, absence reasons, browser sessions) is deleted outright.
+invitations, second factors, do-not-pair notes, absence reasons, browser sessions) is deleted outright.
 """
 
+from allauth.mfa.models import Authenticator
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session as BrowserSession
@@ -106,6 +107,7 @@ def account_delete(*, user: User, by: User) -> AuditEvent:
         "calendar_feed": CalendarFeed.objects.filter(user=user).delete()[0],
         "email_preferences": EmailPreferences.objects.filter(user=user).delete()[0],
         "email_addresses": user.emailaddress_set.all().delete()[0],
+        "second_factors": Authenticator.objects.filter(user=user).delete()[0],
         "unsent_messages": Message.objects.filter(recipient=user, state__in=UNSENT).delete()[0],
         "pending_invitations": Invitation.objects.pending()
         .filter(email__iexact=old_email)

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.validators import one_line
 from roleplay.models import OPTIONAL_KINDS, EmailPreferences, Message, MessageState
 
 from .queue import enqueue_on_commit
@@ -115,7 +116,7 @@ def _email(message: Message) -> EmailMultiAlternatives:
         "url": settings.SITE_URL.rstrip("/") + message.link if message.link else "",
     }
     email = EmailMultiAlternatives(
-        subject=f"[Dyad] {message.subject}",
+        subject=one_line(f"[Dyad] {message.subject}"),
         body=render_to_string("emails/message.txt", context),
         to=[message.recipient.email],
     )

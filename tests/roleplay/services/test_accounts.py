@@ -3,6 +3,7 @@ from datetime import time, timedelta
 import pytest
 import time_machine
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
@@ -56,6 +57,7 @@ def test_deleting_an_account_removes_personal_data_and_ends_memberships(cohort, 
     Unavailability.objects.create(user=ana, start=NOW, end=NOW + timedelta(days=1), note="Dentist")
     calendar.calendar_feed_create(user=ana)
     EmailPreferences.objects.create(user=ana, muted_kinds=[MessageKind.REMINDER_1H])
+    Authenticator.objects.create(user=ana, type=Authenticator.Type.TOTP, data={"secret": "S"})
     DoNotPair.objects.create(
         cohort=cohort,
         trainee_a=min(ana, ben, key=lambda u: u.pk),
@@ -79,7 +81,14 @@ def test_deleting_an_account_removes_personal_data_and_ends_memberships(cohort, 
 
     account_delete(user=ana, by=ana)
 
-    for model in (WeeklyHours, Unavailability, CalendarFeed, EmailPreferences, EmailAddress):
+    for model in (
+        WeeklyHours,
+        Unavailability,
+        CalendarFeed,
+        EmailPreferences,
+        EmailAddress,
+        Authenticator,
+    ):
         assert not model.objects.filter(user=ana).exists(), model.__name__
     assert not DoNotPair.objects.exists()
     assert not Invitation.objects.filter(cohort=other_cohort).exists()

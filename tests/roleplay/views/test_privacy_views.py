@@ -2,6 +2,7 @@ import json
 from datetime import time, timedelta
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.test import Client
 from django.urls import reverse
 
@@ -206,6 +207,9 @@ def download(client, user) -> tuple[object, dict]:
 
 def test_my_data_downloads_as_a_json_file_with_everything_about_me(client, world):
     ben = world["ben"]
+    Authenticator.objects.create(
+        user=ben, type=Authenticator.Type.TOTP, data={"secret": "TOTP-SECRET"}
+    )
     response, data = download(client, ben)
 
     assert response["Content-Type"] == "application/json; charset=utf-8"
@@ -229,6 +233,10 @@ def test_my_data_downloads_as_a_json_file_with_everything_about_me(client, world
     ]
     assert [m["kind"] for m in data["messages"]] == ["A proposed time waits for you"]
     assert [(i["cohort"], i["name"]) for i in data["invitations"]] == [("Year 1", "Ben B")]
+    assert data["second_factors"] == [
+        {"type": "TOTP Authenticator", "created_at": "2027-03-01T09:00:00Z", "last_used_at": None}
+    ]
+    assert "TOTP-SECRET" not in text_of(response)
     assert [e.action for e in AuditEvent.objects.all()] == [AuditEvent.Action.DATA_EXPORTED]
 
 
