@@ -35,7 +35,7 @@ def test_proposing_then_confirming_from_the_pages(client, pair):
         reverse("pairing_book", args=[pairing.pk]), {"start": "2027-03-04T10:00"}, follow=True
     )
     page = text_of(response)
-    assert "Proposed. Your partners are asked to confirm." in page
+    assert "Proposed. A request to confirm is queued for your partners." in page
     session = Session.objects.get()
     assert session.start == datetime(
         2027, 3, 4, 10, 0, tzinfo=UTC
@@ -81,6 +81,7 @@ def test_reschedule_and_cancel_from_the_session_page(client, pair):
         reverse("session_cancel", args=[session.pk]), {"reason": "Exams"}, follow=True
     )
     assert "Cancelled by Ben: Exams" in text_of(response)
+    assert "The session is cancelled; a notice is queued for your partners." in text_of(response)
 
 
 def test_someone_elses_session_is_not_found(client, pair, cohort):
@@ -100,7 +101,7 @@ def test_a_supervisor_schedules_directly(client, pair, supervisor):
         {"start": "2027-03-01T15:00", "directly": "1"},
         follow=True,
     )
-    assert "The session is scheduled; everyone is told." in text_of(response)
+    assert "The session is scheduled; a confirmation is queued for everyone." in text_of(response)
     assert Session.objects.get().status == SessionStatus.SCHEDULED
 
 
