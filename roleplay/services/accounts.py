@@ -28,12 +28,13 @@ from roleplay.models import (
     MessageState,
     Role,
     RoundAbsence,
+    Session,
+    SessionStatus,
     Unavailability,
     WeeklyHours,
 )
 from roleplay.selectors.accounts import personal_data
 
-from .booking import sessions_release
 from .cohorts import membership_end
 
 # Messages that nobody has received yet; sent and in-app ones stay as the record of what was said.
@@ -89,9 +90,9 @@ def placeholder_email(user: User) -> str:
 def account_delete(*, user: User, by: User) -> AuditEvent:
     """Delete `user`'s account on the request of `by` (themselves or an admin).
 
-    Ends their memberships, cancels the sessions still ahead of them (partners are told), deletes
-    their personal data, anonymises the row (see the module docstring for why it stays) and
-    records it in the audit log, all in one transaction."""
+    Deletes their personal data, anonymises the row (see the module docstring for why it stays),
+    ends their memberships as a removal would (sessions ahead cancelled, partners told and offered
+    a re-match) and records it in the audit log, all in one transaction."""
     user = User.objects.select_for_update().get(pk=user.pk)
     refusal = account_deletion_refusal(user=user, by=by)
     if refusal:
@@ -140,14 +141,18 @@ def account_delete(*, user: User, by: User) -> AuditEvent:
     user.groups.clear()
     user.user_permissions.clear()
 
-    # After anonymising, so whatever ending a membership tells others names "a former trainee".
+    # Leaving each cohort the way a supervisor's removal does: draft pairings left, sessions
+    # ahead cancelled, partners told and offered a re-match. After anonymising, so what the
+    # partners are told names "a former trainee".
     memberships = list(CohortMembership.objects.active().filter(user=user))
     for membership in memberships:
         membership_end(membership=membership, ended_by=by)
-    # Ending a membership may take the capability back; on a deleted account the flag only
-    # decides whether it is shown as "a former supervisor".
+    cancelled = Session.objects.filter(
+        seats__user=user, status=SessionStatus.CANCELLED, cancelled_at__gte=user.deleted_at
+    ).count()
+    # Ending the last supervising membership takes the grant back; the account can no longer sign
+    # in, so here the flag only makes it show as "a former supervisor".
     User.objects.filter(pk=user.pk).update(is_supervisor=was_supervisor)
-    cancelled = sessions_release(user=user)
     return AuditEvent.objects.create(
         actor=by,
         actor_label=user_label(by) if by.pk != user.pk else user_label(user),

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from accounts.models import User
 from roleplay.models import (
@@ -345,42 +346,6 @@ def session_cancel(*, session: Session, user: User, reason: str) -> Session:
     return session
 
 
-@transaction.atomic
-def sessions_release(*, user: User) -> int:
-    """Cancel every session still ahead of `user`, who is leaving Dyad, and tell the others.
-
-    Unlike `session_cancel` no guard hours apply and it is not a late cancellation: the person is
-    gone, and keeping the slot would only hold their partners. Proposed sessions go whatever
-    their time; scheduled ones only if they have not started. Returns how many were cancelled."""
-    now = timezone.now()
-    ahead = Session.objects.filter(
-        Q(status=SessionStatus.PROPOSED) | Q(status=SessionStatus.SCHEDULED, start__gt=now),
-        seats__user=user,
-    ).values_list("pk", flat=True)
-    cancelled = 0
-    for pk in sorted(set(ahead)):
-        session = _locked(Session(pk=pk))
-        session.status = SessionStatus.CANCELLED
-        session.cancel_reason = f"{user.name.capitalize()} has left Dyad."
-        session.cancelled_by = user
-        session.cancelled_at = now
-        session.sequence += 1
-        session.save()
-        session.seats.update(active=False)
-        notify.messages_withdraw(dedupe_key_prefix=f"session:{session.pk}:")
-        for person, _role in _people_of_session(session):
-            if person.pk != user.pk:
-                _queue(
-                    session,
-                    person,
-                    MessageKind.SESSION_CANCELLED,
-                    f"{_when(session, person)} is cancelled",
-                    f"The session is cancelled: {user.name} has left Dyad.",
-                )
-        cancelled += 1
-    return cancelled
-
-
 def _locked(session: Session) -> Session:
     return (
         Session.objects.select_for_update(of=("self",))
@@ -597,7 +562,7 @@ def sessions_free_for_departure(*, cohort, departed: User, by: User) -> int:
     for session in sessions:
         session = _locked(session)
         session.status = SessionStatus.CANCELLED
-        session.cancel_reason = f"{departed.name} has left {cohort.name}."
+        session.cancel_reason = f"{capfirst(departed.name)} has left {cohort.name}."
         session.cancelled_by = by
         session.cancelled_at = now
         session.sequence += 1
@@ -612,7 +577,7 @@ def sessions_free_for_departure(*, cohort, departed: User, by: User) -> int:
                     person,
                     MessageKind.SESSION_CANCELLED,
                     f"{_when(session, person)} is cancelled",
-                    f"{departed.name} has left {cohort.name}, so your session is cancelled. "
+                    f"{capfirst(departed.name)} has left {cohort.name}, so your session is cancelled. "
                     "Open it in Dyad to practise with another trainee of the round instead.",
                 )
         cancelled += 1

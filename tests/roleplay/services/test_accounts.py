@@ -41,14 +41,17 @@ def test_deleting_an_account_cancels_sessions_ahead_and_tells_the_partner(pair, 
     session.refresh_from_db()
     assert (session.status, session.cancel_reason) == (
         SessionStatus.CANCELLED,
-        "A former trainee has left Dyad.",
+        "A former trainee has left Year 1.",
     )
     assert not session.seats.filter(active=True).exists()
     (told,) = Message.objects.filter(recipient=ben)
     assert (told.kind, told.body) == (
         MessageKind.SESSION_CANCELLED,
-        "The session is cancelled: a former trainee has left Dyad.",
+        "A former trainee has left Year 1, so your session is cancelled. "
+        "Open it in Dyad to practise with another trainee of the round instead.",
     )
+    assert booking.rematch_offered_to(session, ben) is True
+    assert AuditEvent.objects.get().data["sessions_cancelled"] == 1
 
 
 def test_deleting_an_account_removes_personal_data_and_ends_memberships(cohort, pair, supervisor):

@@ -294,4 +294,7 @@ def test_deleting_an_account_tells_partners_of_sessions_ahead(client, world):
         Message.objects.filter(recipient=ben, kind=MessageKind.SESSION_CANCELLED).values_list(
             "body", flat=True
         )
-    ) == ["The session is cancelled: a former trainee has left Dyad."]
+    ) == [
+        "A former trainee has left Year 1, so your session is cancelled. "
+        "Open it in Dyad to practise with another trainee of the round instead."
+    ]
