@@ -248,6 +248,7 @@ class CancelForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Your partners (and, close to the start, your supervisor) will see this.",
+        error_messages={"required": "Say why the session is cancelled; your partners will see it."},
     )
 
 

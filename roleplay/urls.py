@@ -50,6 +50,7 @@ urlpatterns = [
     path("rounds/<int:pk>/arrange/", rounds.round_arrange, name="round_arrange"),
     path("rounds/<int:pk>/publish/", rounds.round_publish, name="round_publish"),
     path("rounds/<int:pk>/close/", rounds.round_close, name="round_close"),
+    path("rounds/<int:pk>/reopen/", rounds.round_reopen, name="round_reopen"),
     path("rounds/<int:pk>/absence/", rounds.round_absence, name="round_absence"),
     path("pairings/", pairings.my_pairings, name="my_pairings"),
     path("pairings/<int:pk>/", pairings.pairing_detail, name="pairing_detail"),

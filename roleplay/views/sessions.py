@@ -79,7 +79,6 @@ def session_detail(request, pk: int):
             rooms=_rooms(session.pairing.round.cohort),
             initial={"start": session.start, "room": session.room, "video_url": session.video_url},
         ),
-        "cancel_form": CancelForm(),
     }
     return render(request, "roleplay/session_detail.html", context)
 
@@ -118,13 +117,21 @@ def session_reschedule(request, pk: int):
 
 
 @login_required
-@require_POST
 def session_cancel(request, pk: int):
+    """Asks first, saying who will be told; the reason is asked for on the same page."""
     session = get_session_for(request.user, pk)
-    form = CancelForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Say why the session is cancelled; your partners will see it.")
-        return redirect("session_detail", pk=pk)
+    form = CancelForm(request.POST or None)
+    if not (request.method == "POST" and form.is_valid()):
+        partners = [
+            seat.user.name
+            for seat in session.seats.select_related("user").order_by("user_id")
+            if seat.user_id != request.user.pk
+        ]
+        return render(
+            request,
+            "roleplay/session_cancel.html",
+            {"session": session, "form": form, "partners": partners},
+        )
     try:
         booking.session_cancel(session=session, user=request.user, **form.cleaned_data)
     except booking.BookingRefused as exc:
