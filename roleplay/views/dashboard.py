@@ -4,6 +4,7 @@ from django.shortcuts import render
 from roleplay.models import Role
 from roleplay.selectors.booking import upcoming_sessions
 from roleplay.selectors.cohorts import cohorts_for_dashboard
+from roleplay.selectors.overview import rounds_being_booked
 
 
 @login_required
@@ -17,5 +18,6 @@ def dashboard(request):
         "supervised": [c for c in visible if roles.get(c.pk) == Role.SUPERVISOR],
         "training_in": [c for c in visible if roles.get(c.pk) == Role.TRAINEE],
         "sessions": upcoming_sessions(user),
+        "rounds_being_booked": rounds_being_booked(user),
     }
     return render(request, "roleplay/dashboard.html", context)
