@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from roleplay import formats
 from roleplay.models import Cohort, CohortMembership, Invitation, Role
 
 from .cohorts import membership_add
@@ -168,9 +169,7 @@ def invitations_create(
             error = f"{email} is already a member of {cohort.name}."
         existing = open_invites.get(email)
         if error is None and existing is not None and existing.expires_at > now:
-            error = (
-                f"{email} already has an open invitation (until {existing.expires_at:%d %b %Y})."
-            )
+            error = f"{email} already has an open invitation (until {formats.day(existing.expires_at)})."
         if error:
             outcomes.append(RowOutcome(row.line, row.email, row.name, False, error))
             continue
