@@ -1,7 +1,12 @@
-from django.db.models import Prefetch, QuerySet
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import User
-from roleplay.models import Pairing, PairingMember, Round, RoundStatus
+from roleplay.models import Pairing, PairingMember, PairingRole, Round, RoundStatus, Scenario
+
+SHOWN_TO_TRAINEES = [RoundStatus.PUBLISHED, RoundStatus.CLOSED]
 
 
 def _members():
@@ -24,6 +29,46 @@ def round_with_pairings(round_id: int) -> Round:
     )
 
 
+def scenario_choices(round_: Round) -> QuerySet[Scenario]:
+    """What the editor offers each pairing: the round's set, plus any scenario a pairing already
+    has (given before it left the set), so that saving the page does not silently drop it."""
+    in_use = Pairing.objects.filter(round=round_, scenario__isnull=False).values("scenario_id")
+    return (
+        Scenario.objects.filter(Q(pk__in=round_.scenarios.values("pk")) | Q(pk__in=in_use))
+        .defer("client_brief")
+        .order_by("title", "pk")
+    )
+
+
+def briefs_read(
+    *, trainee_ids: Iterable[int], scenario_ids: Iterable[int], besides: Round
+) -> dict[tuple[int, int], list[str]]:
+    """(trainee id, scenario id) → the roles ("client", "observer") in which the trainee was
+    shown that scenario's client brief, in one query for a whole round.
+
+    Shown means a client or observer seat in a pairing of a published or closed round (trainees
+    never see drafts), in any cohort, other than `besides` — the round being edited, whose own
+    pairing is the one being judged. A later round counts too: once published, its brief is
+    readable now. Not knowing whether the page was opened, Dyad assumes it was."""
+    rows = (
+        PairingMember.objects.filter(
+            trainee_id__in=list(trainee_ids),
+            pairing__scenario_id__in=list(scenario_ids),
+            role__in=[PairingRole.CLIENT, PairingRole.OBSERVER],
+            round__status__in=SHOWN_TO_TRAINEES,
+        )
+        .exclude(round=besides)
+        .values_list("trainee_id", "pairing__scenario_id", "role")
+        .distinct()
+        .order_by()
+    )
+    read: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for trainee_id, scenario_id, role in rows:
+        read[trainee_id, scenario_id].add(role)
+    order = [PairingRole.CLIENT, PairingRole.OBSERVER]
+    return {key: [str(role) for role in order if role in roles] for key, roles in read.items()}
+
+
 def rounds_of_cohort(cohort_id: int) -> QuerySet[Round]:
     return Round.objects.filter(cohort_id=cohort_id).order_by("-opens")
 
@@ -33,7 +78,7 @@ def pairings_for_trainee(user: User) -> QuerySet[Pairing]:
     return (
         Pairing.objects.filter(
             members__trainee=user,
-            round__status__in=[RoundStatus.PUBLISHED, RoundStatus.CLOSED],
+            round__status__in=SHOWN_TO_TRAINEES,
         )
         .select_related("round__cohort", "scenario")
         .prefetch_related(Prefetch("members", queryset=_members()))

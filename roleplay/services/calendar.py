@@ -5,16 +5,20 @@ The feed link is a bearer secret (calendar apps cannot log in), so it carries a 
 token is not guessable the way a password is, and a fast hash lets every poll be one indexed
 lookup. Getting a new link overwrites the hash, which is what revokes the old one.
 
-What an event says is chosen for every seat alike: partners, the scenario's title and its intake
-summary, all of which every member may read. The client brief is never written, whoever asks —
-the therapist-role trainee must never see it, and a calendar app syncs its events to places Dyad
-does not control. The feed's query even leaves the brief unloaded.
+What an event says is chosen for every seat alike: partners (as ATTENDEEs, with whether each has
+agreed to the time; only the viewer's own entry carries an email address, because trainees never
+see each other's addresses in Dyad and a calendar file must not tell them either), where (room or video link), the scenario's title and its intake summary, all
+of which every member may read; a 15-minute reminder rides along. The client brief is never
+written, whoever asks — the therapist-role trainee must never see it, and a calendar app syncs
+its events to places Dyad does not control. The feed's query even leaves the brief unloaded.
 """
 
 import hashlib
 import secrets
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, timedelta
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -22,7 +26,7 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar, Event, vDuration
+from icalendar import Alarm, Calendar, Event, vCalAddress, vDuration
 
 from accounts.models import User
 from roleplay.models import CalendarFeed, Session, SessionSeat, SessionStatus
@@ -39,6 +43,8 @@ FEED_STATUSES = [
 FEED_DAYS_BACK = 90
 # How often a calendar app is asked to poll: bookings move, and an hour is as stale as we dare.
 FEED_REFRESH = timedelta(hours=1)
+# When calendar apps remind each participant; long enough to find the room or open the link.
+ALARM_BEFORE = timedelta(minutes=15)
 
 _ICAL_STATUS = {
     SessionStatus.PROPOSED: "TENTATIVE",
@@ -108,6 +114,10 @@ def _site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+def _session_page(session: Session) -> str:
+    return _site_url(reverse("session_detail", args=[session.pk]))
+
+
 def _uid(session: Session) -> str:
     """Stable for the life of the session, so a moved or cancelled session updates the event
     calendar apps already hold instead of adding another."""
@@ -129,12 +139,58 @@ def _description(session: Session, viewer: User) -> str:
         if seat.user_id != viewer.pk
     ]
     lines = [f"With: {', '.join(people)}" if people else "With: nobody else yet"]
+    if session.video_url:
+        lines.append(f"Video link: {session.video_url}")
     scenario = session.pairing.scenario
     if scenario is None:
         lines.append("Scenario: not chosen yet")
     else:
         lines += [f"Scenario: {scenario.title}", "", "Intake summary:", scenario.intake_summary]
+    # URL holds the video link when there is one, so Dyad's own page is named here as well.
+    lines += ["", f"In Dyad: {_session_page(session)}"]
     return "\n".join(lines)
+
+
+def _address(uri: str, name: str, **params: str) -> vCalAddress:
+    """A calendar user; icalendar quotes the name (a parameter value) when it needs quoting."""
+    address = vCalAddress(uri)
+    address.params["CN"] = name
+    address.params.update(params)
+    return address
+
+
+def _organizer() -> vCalAddress:
+    """Dyad itself: RFC 5545 wants an ORGANIZER wherever there are ATTENDEEs, and a trainee
+    named as one would be offered by their calendar app to change or cancel it for everyone."""
+    name, email = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return _address(f"mailto:{email}", name or "Dyad")
+
+
+def _person_uri(user: User, viewer: User) -> str:
+    """The viewer's own address, and for anyone else a stable URN that reveals no email."""
+    if user.pk == viewer.pk:
+        return f"mailto:{user.email}"
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"{settings.SITE_URL}/people/{user.pk}").urn
+
+
+def _attendee(session: Session, seat: SessionSeat, viewer: User) -> vCalAddress:
+    agreed = seat.confirmed_sequence == session.sequence
+    return _address(
+        _person_uri(seat.user, viewer),
+        seat.user.name,
+        ROLE="REQ-PARTICIPANT",
+        PARTSTAT="ACCEPTED" if agreed else "NEEDS-ACTION",
+        # Answers are given in Dyad, not by a calendar app's reply email.
+        RSVP="FALSE",
+    )
+
+
+def _alarm(summary: str) -> Alarm:
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", summary)
+    alarm.add("trigger", -ALARM_BEFORE)
+    return alarm
 
 
 def _event(session: Session, viewer: User, stamp) -> Event:
@@ -147,14 +203,20 @@ def _event(session: Session, viewer: User, stamp) -> Event:
     event.add("sequence", session.sequence)
     event.add("dtstart", session.start.astimezone(UTC))
     event.add("dtend", session.end.astimezone(UTC))
-    event.add("summary", _summary(session, seat))
+    summary = _summary(session, seat)
+    event.add("summary", summary)
     event.add("description", _description(session, viewer))
     event.add("status", _ICAL_STATUS[session.status])
     if session.room is not None:
         event.add("location", session.room.name)
     elif session.video_url:
         event.add("location", session.video_url)
-    event.add("url", _site_url(reverse("session_detail", args=[session.pk])))
+    event.add("url", session.video_url or _session_page(session))
+    event.add("organizer", _organizer())
+    for other in session.seats.all():
+        event.add("attendee", _attendee(session, other, viewer))
+    if session.status != SessionStatus.CANCELLED:
+        event.add_component(_alarm(summary))
     return event
 
 

@@ -26,6 +26,7 @@ from roleplay.models import (
 )
 from roleplay.permissions import Action, may
 from roleplay.selectors.cohorts import active_trainees
+from roleplay.selectors.rounds import briefs_read
 
 from . import notify
 from .pairing_algorithm import Group, PairingImpossible, TraineeState, suggest_groups
@@ -52,6 +53,17 @@ class SlotOptions:
     scenario: Scenario | None = None
     client_chooses: bool = False
     locked: bool = False
+
+
+@dataclass(frozen=True)
+class ArrangementWarning:
+    """Something the supervisor should look at but may allow. `slot` is the pairing it is about
+    ("" for the round as a whole) and `trainees` the people it is about alone, so the editor can
+    show it on that pairing's row and on those trainees' rows rather than at the top."""
+
+    text: str
+    slot: str = ""
+    trainees: tuple[int, ...] = ()
 
 
 @dataclass
@@ -175,8 +187,13 @@ def pairings_accept(*, round_: Round, groups: list[Group]) -> list[str]:
     if not round_.is_draft:
         raise ArrangementRefused(["Suggestions can only be accepted while the round is a draft."])
     arrangement = Arrangement()
-    for member in PairingMember.objects.filter(round=round_, pairing__locked=True):
-        arrangement.members[member.trainee_id] = (f"locked{member.pairing_id}", member.role)
+    locked = PairingMember.objects.filter(round=round_, pairing__locked=True).select_related(
+        "pairing__scenario"
+    )
+    for member in locked:
+        slot = f"locked{member.pairing_id}"
+        arrangement.members[member.trainee_id] = (slot, member.role)
+        arrangement.options[slot] = SlotOptions(scenario=member.pairing.scenario)
     for number, group in enumerate(groups):
         for role, trainee_id in _roles(group):
             arrangement.members[trainee_id] = (f"new{number}", role)
@@ -190,7 +207,7 @@ def pairings_accept(*, round_: Round, groups: list[Group]) -> list[str]:
         for pairing, group in zip(pairings, groups, strict=True)
         for role, trainee_id in _roles(group)
     )
-    return list(dict.fromkeys(warnings))
+    return _texts(warnings)
 
 
 def _roles(group: Group) -> list[tuple[str, int]]:
@@ -203,11 +220,14 @@ def _roles(group: Group) -> list[tuple[str, int]]:
 # --- the supervisor's own arrangement ------------------------------------------------------------
 
 
-def arrangement_check(*, round_: Round, arrangement: Arrangement) -> tuple[list[str], list[str]]:
-    """(errors, warnings) for an arrangement. Errors refuse it; warnings are shown and allowed."""
+def arrangement_check(
+    *, round_: Round, arrangement: Arrangement
+) -> tuple[list[str], list[ArrangementWarning]]:
+    """(errors, warnings) for an arrangement. Errors refuse it; warnings are shown and allowed,
+    each on the rows it concerns (see ArrangementWarning)."""
     present = {user.pk: user for user in trainees_present(round_)}
     errors: list[str] = []
-    warnings: list[str] = []
+    warnings: list[ArrangementWarning] = []
     slots: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for user_id, (slot, role) in arrangement.members.items():
         if user_id not in present:
@@ -218,8 +238,8 @@ def arrangement_check(*, round_: Round, arrangement: Arrangement) -> tuple[list[
     def name(user_id: int) -> str:
         return present[user_id].name
 
-    groups: list[Group] = []
-    for roles in slots.values():
+    groups: dict[str, Group] = {}
+    for slot, roles in slots.items():
         members = ", ".join(name(u) for us in roles.values() for u in us)
         label = f"The pairing of {members}"
         for role, wanted in (("client", 1), ("therapist", 1)):
@@ -229,12 +249,10 @@ def arrangement_check(*, round_: Round, arrangement: Arrangement) -> tuple[list[
             errors.append(f"{label} has more than one observer.")
         if any(len(users) != 1 for users in roles.values()) or len(roles) < 2:
             continue
-        groups.append(
-            Group(
-                client=roles["client"][0],
-                therapist=roles["therapist"][0],
-                observer=roles.get("observer", [None])[0],
-            )
+        groups[slot] = Group(
+            client=roles["client"][0],
+            therapist=roles["therapist"][0],
+            observer=roles.get("observer", [None])[0],
         )
     forbidden = _forbidden(round_)
     history = history_of(round_)
@@ -245,7 +263,17 @@ def arrangement_check(*, round_: Round, arrangement: Arrangement) -> tuple[list[
         for pair in _pairs(group)
     )
     turns = _turns(history)
-    for group in groups:
+    scenarios = {
+        slot: options.scenario
+        for slot, options in arrangement.options.items()
+        if slot in groups and options.scenario is not None
+    }
+    read = briefs_read(
+        trainee_ids=[group.therapist for group in groups.values()],
+        scenario_ids={scenario.pk for scenario in scenarios.values()},
+        besides=round_,
+    )
+    for slot, group in groups.items():
         for pair in _pairs(group):
             a, b = sorted(pair)
             if frozenset(pair) in forbidden:
@@ -253,20 +281,53 @@ def arrangement_check(*, round_: Round, arrangement: Arrangement) -> tuple[list[
                     f"{name(a)} and {name(b)} may not be paired (a do-not-pair constraint)."
                 )
             elif met[frozenset(pair)]:
-                warnings.append(f"{name(a)} and {name(b)} have practised together before.")
+                warnings.append(
+                    ArrangementWarning(
+                        f"{name(a)} and {name(b)} have practised together before.", slot
+                    )
+                )
         for trainee_id, role in ((group.client, "client"), (group.therapist, "therapist")):
             counts = turns[trainee_id].copy()
             counts[role] += 1
             if abs(counts["client"] - counts["therapist"]) > 1:
                 more = "client" if counts["client"] > counts["therapist"] else "therapist"
-                warnings.append(
+                text = (
                     f"{name(trainee_id)} would have been {more} two more times than "
                     f"{'therapist' if more == 'client' else 'client'}."
                 )
+                warnings.append(ArrangementWarning(text, slot, (trainee_id,)))
+        scenario = scenarios.get(slot)
+        roles_then = read.get((group.therapist, scenario.pk)) if scenario else None
+        if roles_then:
+            text = (
+                f"{name(group.therapist)} has read the client brief of {scenario.title} "
+                f"before (as {' and '.join(roles_then)})."
+            )
+            warnings.append(ArrangementWarning(text, slot, (group.therapist,)))
     unpaired = sorted(set(present) - set(arrangement.members))
     if unpaired:
-        warnings.append("Not yet in a pairing: " + ", ".join(name(u) for u in unpaired) + ".")
+        warnings.append(
+            ArrangementWarning(
+                "Not yet in a pairing: " + ", ".join(name(u) for u in unpaired) + "."
+            )
+        )
     return errors, warnings
+
+
+def round_warnings(*, round_: Round) -> list[ArrangementWarning]:
+    """The warnings of the round's pairings as they are saved, for the editor to show on their
+    rows; each pairing's slot is its id, as on the page."""
+    arrangement = Arrangement()
+    members = PairingMember.objects.filter(round=round_).select_related("pairing__scenario")
+    for member in members.defer("pairing__scenario__client_brief"):
+        slot = str(member.pairing_id)
+        arrangement.members[member.trainee_id] = (slot, member.role)
+        arrangement.options[slot] = SlotOptions(scenario=member.pairing.scenario)
+    return arrangement_check(round_=round_, arrangement=arrangement)[1]
+
+
+def _texts(warnings: list[ArrangementWarning]) -> list[str]:
+    return list(dict.fromkeys(warning.text for warning in warnings))
 
 
 def _pairs(group: Group) -> list[tuple[int, int]]:
@@ -327,7 +388,7 @@ def round_arrange(*, round_: Round, arrangement: Arrangement) -> list[str]:
             round_.revision += 1
             round_.save(update_fields=["revision"])
             _notify(round_, changed, MessageKind.PAIRING_CHANGED)
-    return list(dict.fromkeys(warnings))
+    return _texts(warnings)
 
 
 def _refuse_changes_to_booked_pairings(round_: Round, arrangement: Arrangement) -> None:

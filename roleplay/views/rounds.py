@@ -1,4 +1,5 @@
 import json
+from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +11,7 @@ from roleplay.forms import DoNotPairForm, RoundForm
 from roleplay.models import DoNotPair, PairingRole
 from roleplay.permissions import Action, get_cohort_for, get_round_for, scenarios_visible_to
 from roleplay.selectors.cohorts import active_trainees
-from roleplay.selectors.rounds import round_with_pairings, rounds_of_cohort
+from roleplay.selectors.rounds import round_with_pairings, rounds_of_cohort, scenario_choices
 from roleplay.services import pairing as pairing_services
 from roleplay.services import rounds as round_services
 from roleplay.services.pairing_algorithm import Group
@@ -67,6 +68,13 @@ def _detail_context(request, round_, **extra) -> dict:
     }
     slots = [str(p.pk) for p in round_.pairings.all()]
     slots += [f"new{n}" for n in range(1, 3)]
+    warnings = pairing_services.round_warnings(round_=round_)
+    by_slot = defaultdict(list)
+    by_trainee = defaultdict(list)
+    for warning in warnings:
+        by_slot[warning.slot].append(warning.text)
+        for trainee_id in warning.trainees:
+            by_trainee[trainee_id].append(warning.text)
     return {
         "round": round_,
         "cohort": round_.cohort,
@@ -75,7 +83,10 @@ def _detail_context(request, round_, **extra) -> dict:
         "placement": placement,
         "slots": slots,
         "roles": PairingRole.choices,
-        "scenarios": scenarios_visible_to(request.user),
+        "scenarios": list(scenario_choices(round_)),
+        "round_warnings": by_slot.pop("", []),
+        "slot_warnings": dict(by_slot),
+        "trainee_warnings": dict(by_trainee),
         **extra,
     }
 
@@ -128,9 +139,8 @@ def round_accept(request, pk: int):
     except pairing_services.ArrangementRefused as exc:
         messages.error(request, " ".join(exc.errors))
     else:
-        messages.success(request, f"{len(groups)} pairings saved. Adjust them below, then publish.")
-        for warning in warnings:
-            messages.warning(request, warning)
+        saved = f"{len(groups)} pairings saved. Adjust them below, then publish."
+        _report_saved(request, saved, warnings)
     return redirect("round_detail", pk=pk)
 
 
@@ -143,7 +153,7 @@ def _optional_int(value):
 def round_arrange(request, pk: int):
     """The one-page editor: each trainee's pairing and role, each pairing's scenario and lock."""
     round_ = get_round_for(request.user, pk)
-    scenarios = {str(s.pk): s for s in scenarios_visible_to(request.user)}
+    scenarios = {str(s.pk): s for s in scenario_choices(round_)}
     roles = set(PairingRole.values)
     arrangement = pairing_services.Arrangement()
     for trainee in active_trainees(round_.cohort):
@@ -163,10 +173,18 @@ def round_arrange(request, pk: int):
         for error in exc.errors:
             messages.error(request, error)
     else:
-        messages.success(request, "Pairings saved.")
-        for warning in warnings:
-            messages.warning(request, warning)
+        _report_saved(request, "Pairings saved.", warnings)
     return redirect("round_detail", pk=pk)
+
+
+def _report_saved(request, saved: str, warnings: list[str]) -> None:
+    """One message after saving; the warnings themselves are on the page's rows (which show
+    them on every visit), so the message only says how many there are."""
+    if not warnings:
+        messages.success(request, saved)
+        return
+    count = "1 warning needs" if len(warnings) == 1 else f"{len(warnings)} warnings need"
+    messages.warning(request, f"{saved} {count} a look: each is shown below, where it applies.")
 
 
 @login_required

@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -58,6 +60,9 @@ def session_detail(request, pk: int):
     left_behind = bool(mine and session.status == SessionStatus.NO_SHOW and not mine.no_show)
     context = {
         "session": session,
+        # A stored link could have any scheme a URLField allows (ftp://…); only the web's are
+        # made clickable.
+        "video_link_is_web": urlsplit(session.video_url).scheme in ("http", "https"),
         "seats": seats,
         "manages": may(request.user, Action.MANAGE, session.pairing.round.cohort),
         "may_check_in": bool(

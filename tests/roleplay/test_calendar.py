@@ -157,7 +157,8 @@ def test_session_ics_describes_the_session_as_its_client_sees_it(client, trio, s
     assert str(event["DESCRIPTION"]) == (
         "With: Cleo (observer), Ben (therapist)\n"
         "Scenario: Low mood after a move\n\n"
-        f"Intake summary:\n{INTAKE}"
+        f"Intake summary:\n{INTAKE}\n\n"
+        f"In Dyad: {SITE}/sessions/{session.pk}/"
     )
 
 
@@ -175,6 +176,121 @@ def test_session_ics_names_the_therapists_role_and_the_video_link(client, trio):
     assert str(event["SUMMARY"]) == "Role-play: Round A (you are the therapist)"
     assert str(event["LOCATION"]) == "https://meet.example.org/dyad-1"
     assert str(event["STATUS"]) == "TENTATIVE"
+
+
+def test_a_video_session_gives_its_link_as_location_url_and_in_the_description(client, trio):
+    pairing, ana, ben, _ = trio
+    session = booking.session_propose(
+        pairing=pairing,
+        proposer=ana,
+        start=NOW + timedelta(days=3),
+        video_url="https://meet.example.org/dyad-1",
+    )
+
+    event = only_event(session_ics(client, ben, session))
+
+    assert str(event["LOCATION"]) == "https://meet.example.org/dyad-1"
+    assert str(event["URL"]) == "https://meet.example.org/dyad-1"
+    assert str(event["DESCRIPTION"]) == (
+        "With: Ana (client), Cleo (observer)\n"
+        "Video link: https://meet.example.org/dyad-1\n"
+        "Scenario: Low mood after a move\n\n"
+        f"Intake summary:\n{INTAKE}\n\n"
+        f"In Dyad: {SITE}/sessions/{session.pk}/"
+    )
+
+
+def test_a_room_with_a_video_link_puts_the_room_in_location_and_the_link_in_url(
+    client, trio, supervisor, cohort
+):
+    pairing, ana, *_ = trio
+    room = Room.objects.create(cohort=cohort, name="Room 2")
+    session = booking.session_schedule_directly(
+        pairing=pairing,
+        supervisor=supervisor,
+        start=NOW + timedelta(days=3),
+        room=room,
+        video_url="https://meet.example.org/dyad-2",
+    )
+
+    event = only_event(session_ics(client, ana, session))
+
+    assert str(event["LOCATION"]) == "Room 2"
+    assert str(event["URL"]) == "https://meet.example.org/dyad-2"
+    assert "Video link: https://meet.example.org/dyad-2" in str(event["DESCRIPTION"])
+
+
+AWKWARD_NAME = 'O\'Neil, "Ben"; MSc'
+
+
+def attendees(event) -> list[tuple[str, str, str]]:
+    found = event.get("ATTENDEE", [])
+    found = found if isinstance(found, list) else [found]
+    return [(str(a), a.params["CN"], a.params["PARTSTAT"]) for a in found]
+
+
+def test_every_participant_is_an_attendee_with_their_name_and_answer(client, cohort, settings):
+    settings.DEFAULT_FROM_EMAIL = "Dyad <dyad@localhost>"
+    ana, ben = (
+        MembershipFactory(cohort=cohort, user=UserFactory(display_name=name)).user
+        for name in ("Ana", AWKWARD_NAME)
+    )
+    pairing = make_pairing(cohort, ana, ben)
+    session = booking.session_propose(pairing=pairing, proposer=ana, start=NOW + timedelta(days=3))
+
+    body = session_ics(client, ben, session)
+    event = only_event(body)
+
+    # Ben's own entry carries his address; Ana's a URN, since trainees never see each other's email.
+    (ana_uri, *ana_rest), ben_entry = attendees(event)
+    assert ana_uri.startswith("urn:uuid:")
+    assert ana_rest == ["Ana", "ACCEPTED"]
+    assert ben_entry == (f"mailto:{ben.email}", AWKWARD_NAME, "NEEDS-ACTION")
+    assert ana.email not in unfolded(body)
+    assert str(event["ORGANIZER"]) == "mailto:dyad@localhost"
+    assert event["ORGANIZER"].params["CN"] == "Dyad"
+    # The name is one quoted parameter, its quotes written the RFC 6868 way.
+    assert "CN=\"O'Neil, ^'Ben^'; MSc\";PARTSTAT=NEEDS-ACTION" in unfolded(body)
+
+    booking.session_confirm(session=session, user=ben)
+    event = only_event(session_ics(client, ana, session))
+    assert [partstat for *_, partstat in attendees(event)] == ["ACCEPTED", "ACCEPTED"]
+
+
+def test_an_alarm_shows_fifteen_minutes_before_but_not_for_a_cancelled_session(
+    client, trio, supervisor
+):
+    pairing, ana, *_ = trio
+    session = booking.session_schedule_directly(
+        pairing=pairing, supervisor=supervisor, start=NOW + timedelta(days=3)
+    )
+
+    (alarm,) = only_event(session_ics(client, ana, session)).walk("VALARM")
+
+    assert str(alarm["ACTION"]) == "DISPLAY"
+    assert alarm["TRIGGER"].dt == timedelta(minutes=-15)
+    assert "TRIGGER:-PT15M" in unfolded(session_ics(client, ana, session))
+    assert str(alarm["DESCRIPTION"]) == "Role-play: Round A (you are the client)"
+
+    booking.session_cancel(session=session, user=ana, reason="Unwell")
+    session.refresh_from_db()
+    assert only_event(session_ics(client, ana, session)).walk("VALARM") == []
+
+
+def test_the_feed_carries_attendees_location_and_alarm_too(client, trio, supervisor):
+    pairing, *_, cleo = trio
+    booking.session_schedule_directly(
+        pairing=pairing,
+        supervisor=supervisor,
+        start=NOW + timedelta(days=3),
+        video_url="https://meet.example.org/dyad-3",
+    )
+
+    event = only_event(feed(new_feed_url(client, cleo)).content)
+
+    assert [name for _, name, _ in attendees(event)] == ["Ana", "Cleo", "Ben"]
+    assert str(event["LOCATION"]) == str(event["URL"]) == "https://meet.example.org/dyad-3"
+    assert len(event.walk("VALARM")) == 1
 
 
 def test_rescheduling_keeps_the_uid_raises_the_sequence_and_moves_the_times(client, trio):

@@ -1,0 +1,244 @@
+"""The round editor: scenario choices from the round's set, and each warning on its own row."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from roleplay.models import Pairing, PairingRole, Role
+from roleplay.services.pairing import Arrangement, SlotOptions, round_arrange, round_publish
+from roleplay.services.rounds import absence_set
+from tests.factories import MembershipFactory, RoundFactory, ScenarioFactory, UserFactory
+from tests.html import options_of, row_of, selected_option
+
+pytestmark = pytest.mark.django_db
+
+CLIENT, THERAPIST, OBSERVER = PairingRole.CLIENT, PairingRole.THERAPIST, PairingRole.OBSERVER
+
+
+def flash_messages(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+# --- arranging rounds ------------------------------------------------------------------------
+
+
+def people(cohort, *names):
+    return [
+        MembershipFactory(cohort=cohort, role=Role.TRAINEE, user=UserFactory(display_name=n)).user
+        for n in names
+    ]
+
+
+def arrange(round_, *groups, scenarios=None, publish=False):
+    """Put each group (client, therapist[, observer]) in its own pairing; everyone else in the
+    cohort sits the round out."""
+    arrangement = Arrangement()
+    for slot, group in enumerate(groups):
+        for user, role in zip(group, (CLIENT, THERAPIST, OBSERVER), strict=False):
+            arrangement.members[user.pk] = (str(slot), role)
+        arrangement.options[str(slot)] = SlotOptions(scenario=(scenarios or {}).get(slot))
+    placed = set(arrangement.members)
+    for membership in round_.cohort.memberships.filter(role=Role.TRAINEE):
+        if membership.user_id not in placed:
+            absence_set(round_=round_, trainee=membership.user, absent=True)
+    round_arrange(round_=round_, arrangement=arrangement)
+    if publish:
+        round_publish(round_=round_)
+    return round_
+
+
+def earlier_round(cohort, *groups, scenarios=None, weeks_ago=4, publish=True):
+    round_ = RoundFactory(cohort=cohort)
+    round_.opens -= timedelta(weeks=weeks_ago)
+    round_.save()
+    return arrange(round_, *groups, scenarios=scenarios, publish=publish)
+
+
+def open_editor(client, supervisor, round_):
+    client.force_login(supervisor)
+    return client.get(reverse("round_detail", args=[round_.pk]))
+
+
+# --- scenario choices ------------------------------------------------------------------------
+
+
+def test_scenario_choices_are_the_rounds_set(client, supervisor, cohort):
+    ana, ben = people(cohort, "Ana", "Ben")
+    in_set = ScenarioFactory(title="Grief at work", shared=True)
+    ScenarioFactory(title="Not in this round", shared=True, owner=supervisor)
+    round_ = RoundFactory(cohort=cohort)
+    round_.scenarios.set([in_set])
+    arrange(round_, (ana, ben))
+    pairing = Pairing.objects.get(round=round_)
+
+    response = open_editor(client, supervisor, round_)
+
+    expected = ["— none yet —", "Grief at work (difficulty 2)"]
+    assert options_of(response, f"scenario_{pairing.pk}") == expected
+    assert options_of(response, "scenario_new1") == expected
+
+
+def test_a_scenario_already_given_stays_a_choice_after_leaving_the_set(client, supervisor, cohort):
+    ana, ben = people(cohort, "Ana", "Ben")
+    old, new = (ScenarioFactory(title=t, shared=True) for t in ("Old one", "New one"))
+    round_ = RoundFactory(cohort=cohort)
+    arrange(round_, (ana, ben), scenarios={0: old})
+    round_.scenarios.set([new])
+    pairing = Pairing.objects.get(round=round_)
+
+    response = open_editor(client, supervisor, round_)
+
+    assert options_of(response, f"scenario_{pairing.pk}") == [
+        "— none yet —",
+        "New one (difficulty 2)",
+        "Old one (difficulty 2)",
+    ]
+    assert selected_option(response, f"scenario_{pairing.pk}") == "Old one (difficulty 2)"
+
+
+def test_saving_ignores_a_scenario_outside_the_rounds_set(client, supervisor, cohort):
+    ana, ben = people(cohort, "Ana", "Ben")
+    in_set = ScenarioFactory(title="In the set", shared=True)
+    outside = ScenarioFactory(title="Outside", shared=True)
+    round_ = RoundFactory(cohort=cohort)
+    round_.scenarios.set([in_set])
+    client.force_login(supervisor)
+    data = {
+        f"slot_{ana.pk}": "new1",
+        f"role_{ana.pk}": CLIENT,
+        f"slot_{ben.pk}": "new1",
+        f"role_{ben.pk}": THERAPIST,
+        "scenario_new1": outside.pk,
+    }
+
+    client.post(reverse("round_arrange", args=[round_.pk]), data)
+    assert Pairing.objects.get(round=round_).scenario is None
+
+    data["scenario_new1"] = in_set.pk
+    client.post(reverse("round_arrange", args=[round_.pk]), data)
+    assert Pairing.objects.get(round=round_).scenario == in_set
+
+
+# --- warnings on their rows ------------------------------------------------------------------
+
+
+def test_a_repeat_pairings_warning_sits_on_that_pairing(client, supervisor, cohort):
+    ana, ben, cleo, dan = people(cohort, "Ana", "Ben", "Cleo", "Dan")
+    earlier_round(cohort, (ana, ben), (cleo, dan))
+    round_ = RoundFactory(cohort=cohort)
+    client.force_login(supervisor)
+    data = {}
+    for slot, (c, t) in (("new1", (ben, ana)), ("new2", (dan, cleo))):
+        data |= {f"slot_{c.pk}": slot, f"role_{c.pk}": CLIENT}
+        data |= {f"slot_{t.pk}": slot, f"role_{t.pk}": THERAPIST}
+
+    response = client.post(reverse("round_arrange", args=[round_.pk]), data, follow=True)
+
+    first = Pairing.objects.get(round=round_, members__trainee=ana)
+    second = Pairing.objects.get(round=round_, members__trainee=cleo)
+    assert flash_messages(response) == [
+        "Pairings saved. 2 warnings need a look: each is shown below, where it applies."
+    ]
+    assert row_of(response, f"scenario_{first.pk}").endswith(
+        "Ana and Ben have practised together before."
+    )
+    assert row_of(response, f"scenario_{second.pk}").endswith(
+        "Cleo and Dan have practised together before."
+    )
+    assert "practised together" not in row_of(response, "scenario_new1")
+    # Still there on the next visit, not only in the message after saving.
+    again = client.get(reverse("round_detail", args=[round_.pk]))
+    assert flash_messages(again) == []
+    assert row_of(again, f"scenario_{first.pk}").endswith(
+        "Ana and Ben have practised together before."
+    )
+
+
+def test_a_therapist_who_read_the_brief_before_is_warned_on_their_row(client, supervisor, cohort):
+    ana, ben, cleo, dan = people(cohort, "Ana", "Ben", "Cleo", "Dan")
+    grief = ScenarioFactory(title="Grief at work", shared=True)
+    # Ana read the brief as client in another cohort; Cleo as the observer of a triad here.
+    elsewhere = RoundFactory()
+    MembershipFactory(cohort=elsewhere.cohort, user=ana, role=Role.TRAINEE)
+    eve = MembershipFactory(cohort=elsewhere.cohort, role=Role.TRAINEE).user
+    earlier_round(elsewhere.cohort, (ana, eve), scenarios={0: grief})
+    earlier_round(cohort, (ben, dan, cleo), scenarios={0: grief})
+    round_ = RoundFactory(cohort=cohort)
+    round_.scenarios.set([grief])
+    arrange(round_, (ben, ana), (dan, cleo), scenarios={0: grief, 1: grief})
+
+    response = open_editor(client, supervisor, round_)
+
+    ana_pairing = Pairing.objects.get(round=round_, members__trainee=ana)
+    cleo_pairing = Pairing.objects.get(round=round_, members__trainee=cleo)
+    ana_warning = "Ana has read the client brief of Grief at work before (as client)."
+    cleo_warning = "Cleo has read the client brief of Grief at work before (as observer)."
+    assert row_of(response, f"slot_{ana.pk}").endswith(ana_warning)
+    assert row_of(response, f"scenario_{ana_pairing.pk}").endswith(ana_warning)
+    assert row_of(response, f"slot_{cleo.pk}").endswith(cleo_warning)
+    assert row_of(response, f"scenario_{cleo_pairing.pk}").endswith(cleo_warning)
+    for trainee in (ben, dan):
+        assert "client brief" not in row_of(response, f"slot_{trainee.pk}")
+
+
+def test_playing_therapist_or_a_draft_round_is_not_reading_the_brief(client, supervisor, cohort):
+    ana, ben, cleo, dan = people(cohort, "Ana", "Ben", "Cleo", "Dan")
+    grief = ScenarioFactory(title="Grief at work", shared=True)
+    earlier_round(cohort, (ben, ana), scenarios={0: grief})  # Ana was the therapist
+    earlier_round(cohort, (cleo, dan), scenarios={0: grief}, weeks_ago=2, publish=False)
+    round_ = RoundFactory(cohort=cohort)
+    arrange(round_, (ben, ana), (dan, cleo), scenarios={0: grief, 1: grief})
+
+    response = open_editor(client, supervisor, round_)
+
+    assert "client brief" not in response.content.decode()
+
+
+def test_saving_warns_about_a_read_brief_on_the_scenario_row(client, supervisor, cohort):
+    ana, ben = people(cohort, "Ana", "Ben")
+    grief = ScenarioFactory(title="Grief at work", shared=True)
+    earlier_round(cohort, (ana, ben), scenarios={0: grief})
+    round_ = RoundFactory(cohort=cohort)
+    round_.scenarios.set([grief])
+    client.force_login(supervisor)
+    data = {
+        f"slot_{ana.pk}": "new1",
+        f"role_{ana.pk}": THERAPIST,
+        f"slot_{ben.pk}": "new1",
+        f"role_{ben.pk}": CLIENT,
+        "scenario_new1": grief.pk,
+    }
+
+    response = client.post(reverse("round_arrange", args=[round_.pk]), data, follow=True)
+
+    pairing = Pairing.objects.get(round=round_)
+    assert flash_messages(response) == [
+        "Pairings saved. 2 warnings need a look: each is shown below, where it applies."
+    ]
+    assert row_of(response, f"scenario_{pairing.pk}").endswith(
+        "Ana and Ben have practised together before. "
+        "Ana has read the client brief of Grief at work before (as client)."
+    )
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_the_editor_costs_the_same_queries_for_one_pairing_or_three(
+    client, supervisor, cohort, count, django_assert_num_queries
+):
+    trainees = people(cohort, *(f"T{n}" for n in range(2 * count)))
+    scenarios = {n: ScenarioFactory(shared=True) for n in range(count)}
+    groups = [(trainees[2 * n], trainees[2 * n + 1]) for n in range(count)]
+    earlier_round(cohort, *groups, scenarios=scenarios)
+    round_ = RoundFactory(cohort=cohort)
+    round_.scenarios.set(scenarios.values())
+    arrange(round_, *[(t, c) for c, t in groups], scenarios=scenarios)
+    client.force_login(supervisor)
+    url = reverse("round_detail", args=[round_.pk])
+
+    # Session, user and the page's reads (round, pairings, members, absences, trainees, choices)
+    # plus the warnings' (present trainees, do-not-pair, history, briefs read): none per row.
+    with django_assert_num_queries(18):
+        response = client.get(url)
+
+    assert response.content.decode().count("has read the client brief") == 2 * count
