@@ -10,7 +10,6 @@ may (rarely) arrive twice but is never lost.
 import csv
 import io
 import logging
-import zoneinfo
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parseaddr
@@ -272,9 +271,7 @@ def _invitation_email(invitation: Invitation) -> EmailMultiAlternatives:
     context = {
         "invitation": invitation,
         "url": invitation_url(invitation),
-        "expires": timezone.localtime(
-            invitation.expires_at, timezone=zoneinfo.ZoneInfo(invitation.cohort.time_zone)
-        ),
+        "expires": formats.when(invitation.expires_at, invitation.cohort.time_zone),
     }
     subject = render_to_string("emails/invitation_subject.txt", context).strip()
     message = EmailMultiAlternatives(
