@@ -43,8 +43,12 @@ class MessageQuerySet(models.QuerySet):
     def in_app(self, now=None) -> "MessageQuerySet":
         """What the bell and the notification list show: messages that are due (sent or not yet,
         whatever became of the email) and not withdrawn. A reminder written when a session was
-        booked stays out of sight until its time, and is gone for good if the session moves."""
-        return self.filter(due_at__lte=now or timezone.now()).exclude(state=MessageState.WITHDRAWN)
+        booked stays out of sight until its time, and is gone for good if the session moves.
+
+        A failed email attempt moves `due_at` on for the retry; `attempts` keeps such a message
+        in sight, since it was due once already."""
+        due = Q(due_at__lte=now or timezone.now()) | Q(attempts__gt=0)
+        return self.filter(due).exclude(state=MessageState.WITHDRAWN)
 
 
 class Message(models.Model):

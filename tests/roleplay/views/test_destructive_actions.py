@@ -119,6 +119,7 @@ def test_a_trainee_reads_that_a_closed_round_is_closed(client, published):
     page = text_of(client.get(reverse("pairing_detail", args=[pairing.pk])))
     assert "This round is closed: no more sessions are booked in it." in page
     assert "Booking opens when the round is published." not in page
+    assert "Agree a time with your partner" not in page
 
 
 def test_cancelling_a_session_asks_first(client, published):

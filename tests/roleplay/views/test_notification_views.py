@@ -7,8 +7,10 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
-from roleplay.services import booking
+from roleplay.models import Message, MessageKind
+from roleplay.services import booking, notify
 from tests.roleplay.booking_helpers import NOW
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +103,21 @@ def test_the_supervisors_empty_list_speaks_to_supervisors(client, supervisor):
         "of a round and your weekly digest will appear here." in page
     )
     assert "you will find your pairing here" not in page
+
+
+def test_a_message_whose_email_failed_stays_in_sight_while_it_is_retried(
+    client, booked, monkeypatch
+):
+    _, ana, _ = booked
+
+    def refuse(self, fail_silently=False):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", refuse)
+    confirmation = Message.objects.get(recipient=ana, kind=MessageKind.SESSION_CONFIRMED)
+    with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
+        notify.message_send(message_id=confirmation.pk)
+        confirmation.refresh_from_db()
+        assert confirmation.due_at > timezone.now()  # retried later
+        client.force_login(ana)
+        assert titles(client) == ["Confirmed: Friday 5 March, 09:00"]
