@@ -17,6 +17,8 @@ from roleplay.models import (
     SessionStatus,
 )
 from roleplay.services import booking
+from roleplay.services.pairing import ArrangementRefused
+from roleplay.services.rounds import round_update
 from tests.factories import MembershipFactory
 from tests.roleplay.booking_helpers import NOW
 
@@ -151,3 +153,14 @@ def test_removing_a_member_asks_first(client, supervisor, cohort):
     page = text_of(client.get(reverse("member_remove", args=[cohort.pk, membership.pk])))
     assert f"Remove {membership.user.name} from {cohort.name}?" in page
     assert CohortMembership.objects.active().filter(pk=membership.pk).exists()
+
+
+def test_a_closed_rounds_rules_cannot_be_edited(published):
+    round_, *_ = published
+    round_.status = RoundStatus.CLOSED
+    round_.save()
+    with pytest.raises(ArrangementRefused) as refused:
+        round_update(round_=round_, guard_hours=2)
+    assert refused.value.errors == ["Round A is closed; reopen it to change it."]
+    round_.refresh_from_db()
+    assert round_.guard_hours == 24
