@@ -1,5 +1,7 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 
+from .adapter import session_length_for
 from .models import User
 from .timezones import timezone_choices
 
@@ -23,3 +25,15 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["display_name", "time_zone"]
         labels = {"display_name": "Your name"}
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in form, which sets the session's length from "Remember me" after signing
+    in; a programme admin's or staff member's session is then cut back to their shorter length
+    (whether or not they ticked the box: the server forgets it after that time either way)."""
+
+    def login(self, request, redirect_url=None):
+        response = super().login(request, redirect_url)
+        if self.user.is_programme_admin or self.user.is_staff:
+            request.session.set_expiry(session_length_for(self.user))
+        return response

@@ -1,5 +1,9 @@
 import zoneinfo
 
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -19,3 +23,57 @@ class UserTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class PermissionsPolicyMiddleware:
+    """Turns off browser features Dyad never uses (settings.PERMISSIONS_POLICY), so injected code
+    cannot ask for the camera, the microphone or the location either. One fixed header needs no
+    library."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+class RequireMFAMiddleware:
+    """With DYAD_REQUIRE_MFA on, a supervisor or programme admin with no second factor yet (an
+    authenticator app or a security key) is sent to the two-factor page before anything else.
+    Signing out, re-entering the password (which adding a factor asks for) and the two-factor
+    pages themselves stay open. Costs one or two indexed queries per signed-in request, and none
+    when the setting is off."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.DYAD_REQUIRE_MFA and self._must_set_up(request):
+            messages.info(
+                request,
+                "Supervisors and admins protect their account with a second factor: add an "
+                "authenticator app or a security key to continue.",
+            )
+            return redirect("mfa_index")
+        return self.get_response(request)
+
+    def _must_set_up(self, request) -> bool:
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.utils import is_mfa_enabled
+
+        from roleplay.permissions import must_use_mfa
+
+        user = request.user
+        if not user.is_authenticated:
+            return False
+        open_paths = (
+            reverse("mfa_index"),
+            reverse("account_logout"),
+            reverse("account_reauthenticate"),
+        )
+        if request.path.startswith(open_paths):
+            return False
+        second_factors = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+        return must_use_mfa(user) and not is_mfa_enabled(user, types=second_factors)

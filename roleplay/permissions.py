@@ -69,6 +69,15 @@ def may_create_cohort(user: User) -> bool:
     return user.is_authenticated and (user.is_programme_admin or user.is_supervisor)
 
 
+def must_use_mfa(user: User) -> bool:
+    """Whose account needs a second factor when DYAD_REQUIRE_MFA is on: programme admins, staff,
+    people who may create cohorts and anyone supervising a cohort now (a former supervisor whose
+    memberships have all ended no longer sees trainees' feedback, so is not asked)."""
+    if user.is_programme_admin or user.is_staff or user.is_supervisor:
+        return True
+    return CohortMembership.objects.active().filter(user=user, role=Role.SUPERVISOR).exists()
+
+
 def get_cohort_for(user: User, pk: int, action: Action = Action.VIEW) -> Cohort:
     """The cohort, or 404 if the user may not see it, or 403 if they may see it but not act."""
     cohort = cohorts_visible_to(user).filter(pk=pk).first()

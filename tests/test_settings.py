@@ -13,12 +13,13 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "dyad.example.org",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/dyad",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
     "SITE_URL": "https://dyad.example.org",
 }
 
 
 def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "CACHE_URL"}}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -40,6 +41,23 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "complaint"),
+    [
+        (None, "Set the CACHE_URL environment variable"),
+        ("locmemcache://", "CACHE_URL must point to Redis"),
+    ],
+)
+def test_production_refuses_to_start_without_a_shared_cache(cache_url, complaint):
+    """Rate limits count in the cache: a per-process cache lets each web process count alone."""
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "CACHE_URL"}
+    if cache_url:
+        env["CACHE_URL"] = cache_url
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert complaint in result.stderr
 
 
 @pytest.mark.parametrize("module", ["config.settings.local", "config.settings.test"])

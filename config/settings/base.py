@@ -22,11 +22,14 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",  # allauth.mfa's security key list says "2 days ago"
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "csp",
     "django_celery_beat",
     "accounts",
     "roleplay",
@@ -34,6 +37,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "accounts.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -42,6 +47,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.RequireMFAMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
 ]
 
@@ -116,8 +122,12 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Dyad] "
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupProfileForm"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-# Explicit so that nobody disables them by accident: failed logins are limited per address and per
-# account (allauth keeps the counters in the cache).
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+# Explicit so that nobody disables them by accident (allauth keeps the counters in the cache, which
+# must be shared by every web process: production requires CACHE_URL). Failed sign-ins: 10 a
+# minute per client address, whatever accounts they try; 5 per 5 minutes per account and device —
+# see AccountAdapter.pre_authenticate for why a stranger's failures do not lock the owner's own
+# browser out.
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "login": "30/m/ip",
@@ -125,6 +135,47 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "change_password": "5/m/user",
 }
+# The client address is REMOTE_ADDR unless this many proxies of ours stand in front of Dyad; then
+# it is the entry the outermost of them appended to X-Forwarded-For. Anything a client writes into
+# that header itself is never believed.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DYAD_TRUSTED_PROXY_COUNT", default=0)
+
+# --- two-factor sign-in (allauth.mfa): authenticator apps, recovery codes and security keys ---
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Dyad"
+# Supervisors and programme admins (and staff) must add an authenticator app or a security key
+# before anything else (accounts.middleware.RequireMFAMiddleware); everyone else may. Production
+# turns it on by default.
+DYAD_REQUIRE_MFA = env.bool("DYAD_REQUIRE_MFA", default=False)
+
+# --- sessions: stored in the database, ended by a password reset (Django checks each session's
+# password hash on every request) ---
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 3600)
+# Programme admins and staff hold the keys to every cohort: their sessions end sooner.
+DYAD_ADMIN_SESSION_AGE = env.int("DYAD_ADMIN_SESSION_AGE", default=8 * 3600)
+
+# --- Content-Security-Policy (django-csp) and Permissions-Policy: no inline script or style
+# anywhere, so an injected <script> or style="" does nothing. Pico's form icons are data: SVGs, as
+# is the QR code shown when setting up an authenticator app. ---
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "base-uri": ["'self'"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+    }
+}
+# Dyad uses none of these browser features (video calls happen in another tab, on their own site).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
+)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

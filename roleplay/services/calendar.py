@@ -73,6 +73,12 @@ def calendar_feed_create(*, user: User) -> str:
     return token
 
 
+def calendar_feed_revoke(*, user: User) -> None:
+    """Stop `user`'s feed link working (after a password reset: whoever took over the account may
+    have copied it). They can get a new one from the calendar page."""
+    CalendarFeed.objects.filter(user=user).delete()
+
+
 def calendar_feed_user(*, token: str) -> User | None:
     """Whose feed this token opens, or None for an unknown, replaced or deactivated one."""
     feed = (
