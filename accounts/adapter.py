@@ -6,6 +6,8 @@ from allauth.core.internal import ratelimit
 from django.conf import settings
 from django.core import signing
 
+from .validators import one_line
+
 # A browser that has signed in to an account carries this signed cookie; see pre_authenticate.
 KNOWN_DEVICE_COOKIE = "dyad_device"
 KNOWN_DEVICE_SALT = "dyad.accounts.known-device"
@@ -86,3 +88,6 @@ class AccountAdapter(DefaultAccountAdapter):
             samesite="Lax",
         )
         return response
+
+    def format_email_subject(self, subject: str) -> str:
+        return one_line(super().format_email_subject(subject))

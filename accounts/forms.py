@@ -4,13 +4,17 @@ from django import forms
 from .adapter import session_length_for
 from .models import User
 from .timezones import timezone_choices
+from .validators import validate_single_line
 
 
 class SignupProfileForm(forms.Form):
     """Extra fields on allauth's sign-up form: the name partners see and the zone times are shown in."""
 
     display_name = forms.CharField(
-        label="Your name", max_length=120, help_text="As your supervisor and partners will see it."
+        label="Your name",
+        max_length=120,
+        help_text="As your supervisor and partners will see it.",
+        validators=[validate_single_line],
     )
     time_zone = forms.ChoiceField(label="Time zone", choices=timezone_choices, initial="UTC")
 

@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -77,3 +78,30 @@ class RequireMFAMiddleware:
             return False
         second_factors = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
         return must_use_mfa(user) and not is_mfa_enabled(user, types=second_factors)
+
+
+class StripNulMiddleware:
+    """Removes NUL characters from every submitted key and value before any view or form sees them.
+
+    PostgreSQL cannot store NUL in text, so one in any field (typed or forged) used to end in a
+    DataError; no person means to type it, so it is dropped rather than explained. Uploaded files
+    are read by their own parsers, which refuse NUL themselves (see rows_from_csv)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.GET = _without_nul(request.GET)
+        if request.method == "POST":
+            request.POST = _without_nul(request.POST)
+        return self.get_response(request)
+
+
+def _without_nul(data: QueryDict) -> QueryDict:
+    if not any("\x00" in key or any("\x00" in v for v in values) for key, values in data.lists()):
+        return data
+    cleaned = QueryDict(mutable=True)
+    for key, values in data.lists():
+        cleaned.setlist(key.replace("\x00", ""), [value.replace("\x00", "") for value in values])
+    cleaned._mutable = False
+    return cleaned

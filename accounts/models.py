@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from .timezones import timezone_choices, validate_timezone
+from .validators import validate_single_line
 
 
 class UserManager(BaseUserManager):
@@ -38,7 +39,7 @@ class User(AbstractUser):
     first_name = None
     last_name = None
     email = models.EmailField("email address", unique=True)
-    display_name = models.CharField(max_length=120, blank=True)
+    display_name = models.CharField(max_length=120, blank=True, validators=[validate_single_line])
     time_zone = models.CharField(
         max_length=64,
         default="UTC",

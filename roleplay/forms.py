@@ -1,11 +1,17 @@
 """Input validation only: every error is attached to the field it is about and keeps what was typed."""
 
+import json
+import re
+import zoneinfo
+from datetime import datetime, time, timedelta
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from accounts.models import User
 from accounts.timezones import timezone_choices
+from accounts.validators import validate_sane_date, validate_single_line
 from roleplay.models import (
     OPTIONAL_KINDS,
     Cohort,
@@ -17,8 +23,13 @@ from roleplay.models import (
     WeeklyHours,
 )
 from roleplay.services.invitations import MAX_ROWS, InviteRow, rows_from_csv, rows_from_text
+from roleplay.services.pairing_algorithm import Group
 
 MAX_CSV_BYTES = 1024 * 1024
+TERM_MARGIN = timedelta(days=366)
+MAX_GROUPS_CHARS = 20_000
+_GROUPS_CHARACTERS = re.compile(r"[\[\]0-9,\snul]*")
+_MAX_ID = 2**63 - 1
 
 
 class DateInput(forms.DateInput):
@@ -84,12 +95,17 @@ class InviteForm(forms.Form):
 
 class SupervisorAppointForm(forms.Form):
     email = forms.EmailField(label="Supervisor's email address")
-    name = forms.CharField(label="Name", max_length=120, required=False)
+    name = forms.CharField(
+        label="Name", max_length=120, required=False, validators=[validate_single_line]
+    )
 
 
 class InvitationSignupForm(forms.Form):
     display_name = forms.CharField(
-        label="Your name", max_length=120, help_text="As your supervisor and partners will see it."
+        label="Your name",
+        max_length=120,
+        help_text="As your supervisor and partners will see it.",
+        validators=[validate_single_line],
     )
     time_zone = forms.ChoiceField(label="Your time zone", choices=timezone_choices)
     password1 = forms.CharField(
@@ -158,8 +174,11 @@ class RoundForm(forms.ModelForm):
             "scenarios": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args, scenarios, **kwargs):
+    def __init__(self, *args, scenarios, cohort: Cohort, **kwargs):
         super().__init__(*args, **kwargs)
+        self.cohort = cohort
+        self.fields["opens"].validators.append(validate_sane_date)
+        self.fields["closes"].validators.append(validate_sane_date)
         self.fields["scenarios"].queryset = scenarios
         self.fields["session_minutes"].min_value = 10
         self.fields["session_minutes"].max_value = 240
@@ -171,9 +190,26 @@ class RoundForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         opens, closes = cleaned.get("opens"), cleaned.get("closes")
-        if opens and closes and closes <= opens:
+        earliest, latest = term_bounds(self.cohort)
+        for name, moment in (("opens", opens), ("closes", closes)):
+            if moment and not earliest <= moment <= latest:
+                self.add_error(
+                    name,
+                    f"Choose a time between {earliest:%d %b %Y} and {latest:%d %b %Y} "
+                    "(the cohort's term, give or take a year).",
+                )
+        if opens and closes and closes <= opens and not self.has_error("opens"):
             self.add_error("closes", "Booking must close after it opens.")
         return cleaned
+
+
+def term_bounds(cohort: Cohort) -> tuple[datetime, datetime]:
+    """The earliest and latest moment a round of `cohort` may use: its term, give or take a year
+    (in the cohort's zone)."""
+    zone = zoneinfo.ZoneInfo(cohort.time_zone)
+    earliest = datetime.combine(cohort.term_start - TERM_MARGIN, time.min, tzinfo=zone)
+    latest = datetime.combine(cohort.term_end + TERM_MARGIN, time.max, tzinfo=zone)
+    return earliest, latest.replace(second=0, microsecond=0)
 
 
 class ScenarioForm(forms.ModelForm):
@@ -203,6 +239,7 @@ class DoNotPairForm(forms.Form):
     reason = forms.CharField(
         max_length=200,
         required=False,
+        validators=[validate_single_line],
         help_text="Only supervisors see this (e.g. housemates, partners, a client elsewhere).",
     )
 
@@ -231,7 +268,9 @@ class ChooseScenarioForm(forms.Form):
 class BookingForm(forms.Form):
     """A start time typed in the viewer's zone, and where the session happens."""
 
-    start = forms.DateTimeField(label="Start", widget=DateTimeInput())
+    start = forms.DateTimeField(
+        label="Start", widget=DateTimeInput(), validators=[validate_sane_date]
+    )
     room = forms.ModelChoiceField(
         queryset=None, required=False, label="Room", empty_label="No room"
     )
@@ -304,8 +343,52 @@ class EmailPreferencesForm(forms.Form):
 
 class RematchForm(forms.Form):
     partner = forms.ModelChoiceField(queryset=User.objects.none(), label="Practise with")
-    start = forms.DateTimeField(label="Start", widget=DateTimeInput())
+    start = forms.DateTimeField(
+        label="Start", widget=DateTimeInput(), validators=[validate_sane_date]
+    )
 
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["partner"].queryset = User.objects.filter(pk__in=[c.pk for c in candidates])
+
+
+class AcceptSuggestionForm(forms.Form):
+    """The suggested groups, echoed back by the page as JSON `[[client, therapist, observer], …]`.
+
+    Its size and shape are checked before and after parsing, so a forged payload (huge numbers,
+    deep nesting, megabytes of text) is refused with a sentence instead of failing on the way."""
+
+    UNREADABLE = "That suggestion could not be read; ask for suggestions again."
+
+    groups = forms.CharField(max_length=MAX_GROUPS_CHARS, strip=False)
+
+    def clean_groups(self) -> list[Group]:
+        raw = self.cleaned_data["groups"]
+        if not _GROUPS_CHARACTERS.fullmatch(raw) or _depth(raw) > 2:
+            raise forms.ValidationError(self.UNREADABLE)
+        try:
+            rows = json.loads(raw)
+        except ValueError as exc:
+            raise forms.ValidationError(self.UNREADABLE) from exc
+        if not isinstance(rows, list) or not all(_is_group(row) for row in rows):
+            raise forms.ValidationError(self.UNREADABLE)
+        return [Group(*row) for row in rows]
+
+
+def _depth(raw: str) -> int:
+    deepest = depth = 0
+    for char in raw:
+        if char == "[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == "]":
+            depth -= 1
+    return deepest
+
+
+def _is_group(row) -> bool:
+    if not isinstance(row, list) or len(row) not in (2, 3):
+        return False
+    client, therapist, *observer = row
+    ids = [client, therapist] + [o for o in observer if o is not None]
+    return all(isinstance(i, int) and 0 < i <= _MAX_ID for i in ids)

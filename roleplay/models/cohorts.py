@@ -4,6 +4,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.timezones import timezone_choices, validate_timezone
+from accounts.validators import validate_sane_date, validate_single_line
 
 
 class Role(models.TextChoices):
@@ -14,9 +15,9 @@ class Role(models.TextChoices):
 class Cohort(models.Model):
     """A group of trainees who practise together over one term, with its supervisors."""
 
-    name = models.CharField(max_length=120)
-    term_start = models.DateField()
-    term_end = models.DateField()
+    name = models.CharField(max_length=120, validators=[validate_single_line])
+    term_start = models.DateField(validators=[validate_sane_date])
+    term_end = models.DateField(validators=[validate_sane_date])
     time_zone = models.CharField(
         max_length=64,
         choices=timezone_choices,
@@ -97,7 +98,7 @@ class Invitation(models.Model):
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
-    name = models.CharField(max_length=120, blank=True)
+    name = models.CharField(max_length=120, blank=True, validators=[validate_single_line])
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.TRAINEE)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from accounts.validators import validate_sane_date, validate_single_line
+
 from .cohorts import Cohort
 from .scenarios import Scenario
 
@@ -16,9 +18,9 @@ class Round(models.Model):
     """One turn of practice: everyone present is in exactly one pairing, booked inside the window."""
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="rounds")
-    name = models.CharField(max_length=120)
-    opens = models.DateTimeField(help_text="Booking window start.")
-    closes = models.DateTimeField(help_text="Booking window end.")
+    name = models.CharField(max_length=120, validators=[validate_single_line])
+    opens = models.DateTimeField(help_text="Booking window start.", validators=[validate_sane_date])
+    closes = models.DateTimeField(help_text="Booking window end.", validators=[validate_sane_date])
     session_minutes = models.PositiveSmallIntegerField(default=50)
     status = models.CharField(max_length=12, choices=RoundStatus.choices, default=RoundStatus.DRAFT)
     scenarios = models.ManyToManyField(
@@ -72,7 +74,7 @@ class RoundAbsence(models.Model):
     trainee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=200, blank=True, validators=[validate_single_line])
 
     class Meta:
         constraints = [
@@ -142,7 +144,7 @@ class DoNotPair(models.Model):
     trainee_b = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=200, blank=True, validators=[validate_single_line])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -3,6 +3,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from accounts.validators import validate_single_line
+
 
 class Skill(models.TextChoices):
     REFLECTION_OF_FEELING = "reflection_of_feeling", "Reflection of feeling"
@@ -40,8 +42,8 @@ class Scenario(models.Model):
     shared = models.BooleanField(
         default=False, help_text="Every supervisor in the programme may use it."
     )
-    title = models.CharField(max_length=120)
-    presenting_concern = models.CharField(max_length=300)
+    title = models.CharField(max_length=120, validators=[validate_single_line])
+    presenting_concern = models.CharField(max_length=300, validators=[validate_single_line])
     difficulty = models.PositiveSmallIntegerField(
         choices=[(1, "1 — gentle"), (2, "2 — moderate"), (3, "3 — demanding")]
     )

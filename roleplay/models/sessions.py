@@ -9,13 +9,15 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from accounts.validators import validate_sane_date, validate_single_line
+
 from .cohorts import Cohort
 from .rounds import Pairing, PairingRole
 
 
 class Room(models.Model):
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="rooms")
-    name = models.CharField(max_length=80)
+    name = models.CharField(max_length=80, validators=[validate_single_line])
 
     class Meta:
         ordering = ["name"]
@@ -74,9 +76,9 @@ class Unavailability(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unavailability"
     )
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    note = models.CharField(max_length=120, blank=True)
+    start = models.DateTimeField(validators=[validate_sane_date])
+    end = models.DateTimeField(validators=[validate_sane_date])
+    note = models.CharField(max_length=120, blank=True, validators=[validate_single_line])
 
     class Meta:
         ordering = ["start"]

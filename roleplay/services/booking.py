@@ -37,9 +37,12 @@ LATE_CANCELLATION = timedelta(hours=24)
 
 
 class BookingRefused(Exception):
-    def __init__(self, reason: str):
+    """`reason` in words for the person; `field` names the form field it is about, if one is."""
+
+    def __init__(self, reason: str, *, field: str | None = None):
         super().__init__(reason)
         self.reason = reason
+        self.field = field
 
 
 # --- checks ----------------------------------------------------------------------------------
@@ -58,18 +61,22 @@ def _check_time(*, pairing: Pairing, start: datetime, end: datetime, actor: User
     if start < round_.opens or end > round_.closes:
         raise BookingRefused(
             f"Choose a time inside the booking window, {formats.when(round_.opens, actor.time_zone)} "
-            f"to {formats.when(round_.closes, actor.time_zone)}."
+            f"to {formats.when(round_.closes, actor.time_zone)}.",
+            field="start",
         )
-    _check_guard(round_=round_, start=start, actor=actor, doing="book")
+    _check_guard(round_=round_, start=start, actor=actor, doing="book", field="start")
 
 
-def _check_guard(*, round_, start: datetime, actor: User, doing: str) -> None:
+def _check_guard(
+    *, round_, start: datetime, actor: User, doing: str, field: str | None = None
+) -> None:
     if may(actor, Action.MANAGE, round_.cohort):
         return
     if start - timezone.now() < timedelta(hours=round_.guard_hours):
         raise BookingRefused(
             f"You cannot {doing} a session starting within {round_.guard_hours} hours; "
-            "ask your supervisor."
+            "ask your supervisor.",
+            field=field,
         )
 
 
@@ -87,7 +94,8 @@ def _check_free(*, session: Session, people: list[tuple[User, str]]) -> None:
         if seats.filter(start__lt=session.end + buffer, end__gt=session.start - buffer).exists():
             raise BookingRefused(
                 f"{user.name} already has a session at that time "
-                f"(or within {round_.buffer_minutes} minutes of it)."
+                f"(or within {round_.buffer_minutes} minutes of it).",
+                field="start",
             )
         local = _local(session.start, user)
         day = local.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -96,13 +104,15 @@ def _check_free(*, session: Session, people: list[tuple[User, str]]) -> None:
             seats.filter(start__gte=day, start__lt=day + timedelta(days=1)).count()
             >= round_.max_per_day
         ):
-            raise BookingRefused(f"{user.name} already has {round_.max_per_day} sessions that day.")
+            raise BookingRefused(
+                f"{user.name} already has {round_.max_per_day} sessions that day.", field="start"
+            )
         if (
             seats.filter(start__gte=week, start__lt=week + timedelta(days=7)).count()
             >= round_.max_per_week
         ):
             raise BookingRefused(
-                f"{user.name} already has {round_.max_per_week} sessions that week."
+                f"{user.name} already has {round_.max_per_week} sessions that week.", field="start"
             )
     if session.room_id:
         clash = Session.objects.filter(
@@ -112,7 +122,7 @@ def _check_free(*, session: Session, people: list[tuple[User, str]]) -> None:
             end__gt=session.start,
         ).exclude(pk=session.pk)
         if clash.exists():
-            raise BookingRefused(f"{session.room} is booked at that time.")
+            raise BookingRefused(f"{session.room} is booked at that time.", field="room")
 
 
 def _people_of_pairing(pairing: Pairing) -> list[tuple[User, str]]:
@@ -199,7 +209,7 @@ def _save_with_seats(session: Session, people: list[tuple[User, str]], *, propos
 
 def _check_room_belongs(pairing: Pairing, room: Room | None) -> None:
     if room is not None and room.cohort_id != pairing.round.cohort_id:
-        raise BookingRefused("Choose one of your cohort's rooms.")
+        raise BookingRefused("Choose one of your cohort's rooms.", field="room")
 
 
 @transaction.atomic
@@ -273,7 +283,9 @@ def session_cancel(*, session: Session, user: User, reason: str) -> Session:
     pairing = session.pairing
     _require_seat_or_supervisor(session, user)
     if not reason.strip():
-        raise BookingRefused("Say why the session is cancelled; your partners will see it.")
+        raise BookingRefused(
+            "Say why the session is cancelled; your partners will see it.", field="reason"
+        )
     if session.status not in (SessionStatus.PROPOSED, SessionStatus.SCHEDULED):
         raise BookingRefused("This session cannot be cancelled any more.")
     _check_guard(round_=pairing.round, start=session.start, actor=user, doing="cancel")
@@ -333,7 +345,8 @@ def _schedule(session: Session) -> None:
             session.save(update_fields=["status", "updated_at"])
     except IntegrityError as exc:  # the database's exclusion constraints: someone got there first
         raise BookingRefused(
-            "Someone in this pairing (or the room) was booked at that time a moment ago."
+            "Someone in this pairing (or the room) was booked at that time a moment ago.",
+            field="start",
         ) from exc
     for user, role in people:
         _queue(
@@ -467,7 +480,7 @@ def session_rematch(*, session: Session, user: User, partner: User, start: datet
     if seat is None:
         raise BookingRefused("Only the trainee who was left behind can ask for a re-match.")
     if partner.pk not in {c.pk for c in rematch_candidates(session, user)}:
-        raise BookingRefused(f"{partner.name} is not free to stand in this round.")
+        raise BookingRefused(f"{partner.name} is not free to stand in this round.", field="partner")
     missing = session.seats.filter(no_show=True).first()
     pairing = session.pairing
     end = start + timedelta(minutes=pairing.round.session_minutes)

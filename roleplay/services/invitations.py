@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.validators import one_line, validate_single_line
 from roleplay import formats
 from roleplay.models import Cohort, CohortMembership, Invitation, Role
 
@@ -107,6 +108,11 @@ def rows_from_csv(data: bytes) -> list[InviteRow]:
         raise ValueError(
             "The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."
         ) from exc
+    if "\x00" in text:
+        raise ValueError(
+            "The file contains NUL characters, so it is not plain UTF-8 text. "
+            "Save it as “CSV UTF-8” and try again."
+        )
     try:
         records = list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
@@ -137,6 +143,10 @@ def _check_row(row: InviteRow, seen: dict[str, int]) -> tuple[str, str | None]:
         return email, f"“{row.email}” is not a valid email address."
     if len(row.name) > MAX_NAME_LENGTH:
         return email, f"The name is longer than {MAX_NAME_LENGTH} characters."
+    try:
+        validate_single_line(row.name)
+    except ValidationError as exc:
+        return email, f"The name: {exc.messages[0]}"
     if email in seen:
         return email, f"{email} appears more than once; it was invited from line {seen[email]}."
     return email, None
@@ -273,7 +283,7 @@ def _invitation_email(invitation: Invitation) -> EmailMultiAlternatives:
         "url": invitation_url(invitation),
         "expires": formats.when(invitation.expires_at, invitation.cohort.time_zone),
     }
-    subject = render_to_string("emails/invitation_subject.txt", context).strip()
+    subject = one_line(render_to_string("emails/invitation_subject.txt", context))
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("emails/invitation.txt", context),

@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.validators import one_line
 from roleplay.models import OPTIONAL_KINDS, EmailPreferences, Message, MessageState
 
 from .queue import enqueue_on_commit
@@ -120,7 +121,7 @@ def _email(message: Message) -> EmailMultiAlternatives:
     }
     with timezone.override(zoneinfo.ZoneInfo(message.recipient.time_zone)):
         email = EmailMultiAlternatives(
-            subject=f"[Dyad] {message.title}",
+            subject=one_line(f"[Dyad] {message.title}"),
             body=render_to_string("emails/message.txt", context),
             to=[message.recipient.email],
         )

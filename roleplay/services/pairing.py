@@ -36,10 +36,30 @@ __all__ = ["PairingImpossible"]
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class SlotError:
+    """An error about one slot of an arrangement, so the editor can show it beside that pairing."""
+
+    slot: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class ArrangementRefused(Exception):
-    def __init__(self, errors: list[str]):
-        super().__init__("; ".join(errors))
-        self.errors = errors
+    """`errors` are all the sentences; `by_slot` holds those about one slot (pairing) and
+    `general` the rest."""
+
+    def __init__(self, errors: list[str | SlotError]):
+        errors = list(dict.fromkeys(errors))
+        super().__init__("; ".join(map(str, errors)))
+        self.errors = list(dict.fromkeys(map(str, errors)))
+        self.general = [error for error in errors if not isinstance(error, SlotError)]
+        self.by_slot: dict[str, list[str]] = defaultdict(list)
+        for error in errors:
+            if isinstance(error, SlotError):
+                self.by_slot[error.slot].append(error.message)
 
 
 def refuse_if_closed(round_: Round) -> None:
@@ -222,11 +242,12 @@ def _roles(group: Group) -> list[tuple[str, int]]:
 
 def arrangement_check(
     *, round_: Round, arrangement: Arrangement
-) -> tuple[list[str], list[ArrangementWarning]]:
-    """(errors, warnings) for an arrangement. Errors refuse it; warnings are shown and allowed,
-    each on the rows it concerns (see ArrangementWarning)."""
+) -> tuple[list[str | SlotError], list[ArrangementWarning]]:
+    """(errors, warnings) for an arrangement. Errors refuse it (those about one pairing as a
+    SlotError); warnings are shown and allowed, each on the rows it concerns (see
+    ArrangementWarning)."""
     present = {user.pk: user for user in trainees_present(round_)}
-    errors: list[str] = []
+    errors: list[str | SlotError] = []
     warnings: list[ArrangementWarning] = []
     slots: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for user_id, (slot, role) in arrangement.members.items():
@@ -244,9 +265,9 @@ def arrangement_check(
         label = f"The pairing of {members}"
         for role, wanted in (("client", 1), ("therapist", 1)):
             if len(roles.get(role, [])) != wanted:
-                errors.append(f"{label} needs exactly one {role}.")
+                errors.append(SlotError(slot, f"{label} needs exactly one {role}."))
         if len(roles.get("observer", [])) > 1:
-            errors.append(f"{label} has more than one observer.")
+            errors.append(SlotError(slot, f"{label} has more than one observer."))
         if any(len(users) != 1 for users in roles.values()) or len(roles) < 2:
             continue
         groups[slot] = Group(
@@ -278,7 +299,10 @@ def arrangement_check(
             a, b = sorted(pair)
             if frozenset(pair) in forbidden:
                 errors.append(
-                    f"{name(a)} and {name(b)} may not be paired (a do-not-pair constraint)."
+                    SlotError(
+                        slot,
+                        f"{name(a)} and {name(b)} may not be paired (a do-not-pair constraint).",
+                    )
                 )
             elif met[frozenset(pair)]:
                 warnings.append(
@@ -359,7 +383,7 @@ def round_arrange(*, round_: Round, arrangement: Arrangement) -> list[str]:
     refuse_if_closed(round_)
     errors, warnings = arrangement_check(round_=round_, arrangement=arrangement)
     if errors:
-        raise ArrangementRefused(list(dict.fromkeys(errors)))
+        raise ArrangementRefused(errors)
     _refuse_changes_to_booked_pairings(round_, arrangement)
     before = _signatures(round_)
     existing = {str(p.pk): p for p in Pairing.objects.filter(round=round_)}
@@ -405,14 +429,25 @@ def _refuse_changes_to_booked_pairings(round_: Round, arrangement: Arrangement) 
         if wanted.get(str(pairing.pk)) != now:
             names = ", ".join(m.trainee.name for m in pairing.members.all())
             raise ArrangementRefused(
-                [f"The pairing of {names} has a session booked; cancel it before changing them."]
+                [
+                    SlotError(
+                        str(pairing.pk),
+                        f"The pairing of {names} has a session booked; "
+                        "cancel it before changing them.",
+                    )
+                ]
             )
     with_history = Pairing.objects.filter(round=round_, sessions__isnull=False).distinct()
     for pairing in with_history.prefetch_related("members__trainee"):
         if str(pairing.pk) not in wanted:
             names = ", ".join(m.trainee.name for m in pairing.members.all())
             raise ArrangementRefused(
-                [f"The pairing of {names} has a session record, so it cannot be emptied."]
+                [
+                    SlotError(
+                        str(pairing.pk),
+                        f"The pairing of {names} has a session record, so it cannot be emptied.",
+                    )
+                ]
             )
 
 

@@ -37,7 +37,11 @@ def cohort_edit(request, pk: int):
 
 @login_required
 def cohort_detail(request, pk: int):
-    cohort = get_cohort_for(request.user, pk)
+    return _cohort_page(request, get_cohort_for(request.user, pk))
+
+
+def _cohort_page(request, cohort, *, appoint_form=None):
+    """The cohort page; a refused appointment passes its bound form back in, with its errors."""
     cohort = cohort_with_members(cohort.pk)
     manages = may(request.user, Action.MANAGE, cohort)
     context = {
@@ -46,7 +50,7 @@ def cohort_detail(request, pk: int):
         "manages": manages,
         "appoints": may(request.user, Action.APPOINT, cohort),
         "invitations": open_invitations(cohort) if manages else [],
-        "appoint_form": SupervisorAppointForm(),
+        "appoint_form": appoint_form or SupervisorAppointForm(),
     }
     return render(request, "roleplay/cohort_detail.html", context)
 
@@ -84,17 +88,15 @@ def supervisor_appoint(request, pk: int):
     cohort = get_cohort_for(request.user, pk, Action.APPOINT)
     form = SupervisorAppointForm(request.POST)
     if not form.is_valid():
-        for error in form.errors.get("email", []) + form.errors.get("name", []):
-            messages.error(request, error)
-        return redirect("cohort_detail", pk=cohort.pk)
+        return _cohort_page(request, cohort, appoint_form=form)
     try:
         text = cohort_services.supervisor_appoint(
             cohort=cohort, appointed_by=request.user, **form.cleaned_data
         )
     except cohort_services.AppointmentRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, text)
+        form.add_error("email", str(exc))
+        return _cohort_page(request, cohort, appoint_form=form)
+    messages.success(request, text)
     return redirect("cohort_detail", pk=cohort.pk)
 
 

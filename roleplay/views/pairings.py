@@ -19,19 +19,19 @@ def my_pairings(request):
     return render(request, "roleplay/my_pairings.html", {"pairings": pairings})
 
 
+def _may_choose(user, pairing) -> bool:
+    return (
+        pairing.client_chooses
+        and not pairing.round.is_draft
+        and pairing.members.filter(trainee=user, role=PairingRole.CLIENT).exists()
+    )
+
+
 @login_required
 def pairing_detail(request, pk: int):
     pairing = get_pairing_for(request.user, pk)
-    members = list(pairing.members.select_related("trainee"))
-    mine = next((m for m in members if m.trainee_id == request.user.pk), None)
-    may_choose = bool(
-        mine
-        and mine.role == PairingRole.CLIENT
-        and pairing.client_chooses
-        and not pairing.round.is_draft
-    )
     form = None
-    if may_choose:
+    if _may_choose(request.user, pairing):
         form = ChooseScenarioForm(request.POST or None, scenarios=pairing.round.scenarios.all())
         if request.method == "POST" and form.is_valid():
             pairing_services.pairing_choose_scenario(
@@ -39,21 +39,31 @@ def pairing_detail(request, pk: int):
             )
             messages.success(request, f"You will play “{form.cleaned_data['scenario'].title}”.")
             return redirect("pairing_detail", pk=pk)
+    return pairing_page(request, pairing, choose_form=form)
+
+
+def pairing_page(request, pairing, *, choose_form=None, booking_form=None):
+    """The pairing page; a refused booking passes its bound form back in, with its errors."""
+    members = list(pairing.members.select_related("trainee"))
+    mine = next((m for m in members if m.trainee_id == request.user.pk), None)
+    if choose_form is None and _may_choose(request.user, pairing):
+        choose_form = ChooseScenarioForm(scenarios=pairing.round.scenarios.all())
     active_session = pairing.sessions.filter(status__in=ACTIVE_SESSION).first()
     may_book = bool(mine or may(request.user, Action.MANAGE, pairing.round.cohort))
     bookable = may_book and not active_session and pairing.round.status == RoundStatus.PUBLISHED
+    if bookable and booking_form is None:
+        booking_form = BookingForm(rooms=Room.objects.filter(cohort=pairing.round.cohort))
     context = {
         "suggestions": booking_suggestions(pairing) if bookable else [],
         "active_session": active_session,
         "past_sessions": pairing.sessions.exclude(status__in=ACTIVE_SESSION),
-        "booking_form": BookingForm(rooms=Room.objects.filter(cohort=pairing.round.cohort))
-        if bookable
-        else None,
+        "booking_form": booking_form if bookable else None,
+        "schedule_directly": request.POST.get("directly") == "1",
         "manages": may(request.user, Action.MANAGE, pairing.round.cohort),
         "pairing": pairing,
         "members": members,
         "mine": mine,
         "show_brief": pairing.scenario is not None and may_read_brief(request.user, pairing),
-        "choose_form": form,
+        "choose_form": choose_form,
     }
     return render(request, "roleplay/pairing_detail.html", context)

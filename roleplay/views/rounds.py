@@ -7,14 +7,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from roleplay.forms import DoNotPairForm, RoundForm
+from roleplay.forms import AcceptSuggestionForm, DoNotPairForm, RoundForm
 from roleplay.models import DoNotPair, PairingRole
 from roleplay.permissions import Action, get_cohort_for, get_round_for, scenarios_visible_to
 from roleplay.selectors.cohorts import active_trainees
 from roleplay.selectors.rounds import round_with_pairings, rounds_of_cohort, scenario_choices
 from roleplay.services import pairing as pairing_services
 from roleplay.services import rounds as round_services
-from roleplay.services.pairing_algorithm import Group
 
 
 @login_required
@@ -28,7 +27,9 @@ def round_list(request, pk: int):
 @login_required
 def round_create(request, pk: int):
     cohort = get_cohort_for(request.user, pk, Action.MANAGE)
-    form = RoundForm(request.POST or None, scenarios=scenarios_visible_to(request.user))
+    form = RoundForm(
+        request.POST or None, scenarios=scenarios_visible_to(request.user), cohort=cohort
+    )
     if request.method == "POST" and form.is_valid():
         round_ = round_services.round_create(cohort=cohort, **form.cleaned_data)
         messages.success(request, f"{round_.name} is created. Next, pair the trainees.")
@@ -40,7 +41,10 @@ def round_create(request, pk: int):
 def round_edit(request, pk: int):
     round_ = get_round_for(request.user, pk)
     form = RoundForm(
-        request.POST or None, instance=round_, scenarios=scenarios_visible_to(request.user)
+        request.POST or None,
+        instance=round_,
+        scenarios=scenarios_visible_to(request.user),
+        cohort=round_.cohort,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -57,18 +61,35 @@ def round_edit(request, pk: int):
     )
 
 
-def _detail_context(request, round_, **extra) -> dict:
+def _detail_context(
+    request,
+    round_,
+    arrangement: pairing_services.Arrangement | None = None,
+    refused: pairing_services.ArrangementRefused | None = None,
+    **extra,
+) -> dict:
+    """The round page. With an `arrangement` (a refused save), the editor shows what was posted,
+    not what is stored, with each error beside the pairing it is about."""
     round_ = round_with_pairings(round_.pk)
     absent = {absence.trainee_id for absence in round_.absences.all()}
     trainees = list(active_trainees(round_.cohort))
-    placement = {
-        member.trainee_id: (str(pairing.pk), member.role)
-        for pairing in round_.pairings.all()
-        for member in pairing.members.all()
-    }
     slots = [str(p.pk) for p in round_.pairings.all()]
     slots += [f"new{n}" for n in range(1, 3)]
-    warnings = pairing_services.round_warnings(round_=round_)
+    if arrangement is None:
+        placement = {
+            member.trainee_id: (str(pairing.pk), member.role)
+            for pairing in round_.pairings.all()
+            for member in pairing.members.all()
+        }
+        options = {
+            str(p.pk): pairing_services.SlotOptions(p.scenario, p.client_chooses, p.locked)
+            for p in round_.pairings.all()
+        }
+        warnings = pairing_services.round_warnings(round_=round_)
+    else:
+        placement, options = arrangement.members, arrangement.options
+        slots += sorted({slot for slot, _ in placement.values()} - set(slots))
+        warnings = pairing_services.arrangement_check(round_=round_, arrangement=arrangement)[1]
     by_slot = defaultdict(list)
     by_trainee = defaultdict(list)
     for warning in warnings:
@@ -81,6 +102,9 @@ def _detail_context(request, round_, **extra) -> dict:
         "trainees": trainees,
         "absent": absent,
         "placement": placement,
+        "options": options,
+        "slot_errors": refused.by_slot if refused else {},
+        "arrange_errors": refused.general if refused else [],
         "slots": slots,
         "roles": PairingRole.choices,
         "scenarios": list(scenario_choices(round_)),
@@ -131,21 +155,19 @@ def round_suggest(request, pk: int):
 @require_POST
 def round_accept(request, pk: int):
     round_ = get_round_for(request.user, pk)
+    form = AcceptSuggestionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, AcceptSuggestionForm.UNREADABLE)
+        return redirect("round_detail", pk=pk)
+    groups = form.cleaned_data["groups"]
     try:
-        groups = [Group(*map(_optional_int, row)) for row in json.loads(request.POST["groups"])]
         warnings = pairing_services.pairings_accept(round_=round_, groups=groups)
-    except (KeyError, ValueError, TypeError):
-        messages.error(request, "That suggestion could not be read; ask for suggestions again.")
     except pairing_services.ArrangementRefused as exc:
         messages.error(request, " ".join(exc.errors))
     else:
         saved = f"{len(groups)} pairings saved. Adjust them below, then publish."
         _report_saved(request, saved, warnings)
     return redirect("round_detail", pk=pk)
-
-
-def _optional_int(value):
-    return None if value is None else int(value)
 
 
 @login_required
@@ -170,10 +192,9 @@ def round_arrange(request, pk: int):
     try:
         warnings = pairing_services.round_arrange(round_=round_, arrangement=arrangement)
     except pairing_services.ArrangementRefused as exc:
-        for error in exc.errors:
-            messages.error(request, error)
-    else:
-        _report_saved(request, "Pairings saved.", warnings)
+        context = _detail_context(request, round_, arrangement=arrangement, refused=exc)
+        return render(request, "roleplay/round_detail.html", context)
+    _report_saved(request, "Pairings saved.", warnings)
     return redirect("round_detail", pk=pk)
 
 

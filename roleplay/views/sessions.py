@@ -11,13 +11,13 @@ from roleplay.forms import BookingForm, CancelForm, RematchForm
 from roleplay.models import Room, SessionStatus
 from roleplay.permissions import Action, get_pairing_for, get_session_for, may
 from roleplay.services import booking
+from roleplay.views.pairings import pairing_page
 
 
-def _report_errors(request, form) -> None:
-    """These small forms sit inside bigger pages; their errors come back as messages."""
-    for field, errors in form.errors.items():
-        for error in errors:
-            messages.error(request, f"{form.fields[field].label}: {error}")
+def _refused(form, exc: booking.BookingRefused):
+    """Put a refusal beside the field it is about (or atop the form), keeping what was typed."""
+    form.add_error(exc.field if exc.field in form.fields else None, exc.reason)
+    return form
 
 
 def _rooms(cohort):
@@ -31,8 +31,7 @@ def pairing_book(request, pk: int):
     pairing = get_pairing_for(request.user, pk)
     form = BookingForm(request.POST, rooms=_rooms(pairing.round.cohort))
     if not form.is_valid():
-        _report_errors(request, form)
-        return redirect("pairing_detail", pk=pk)
+        return pairing_page(request, pairing, booking_form=form)
     try:
         if request.POST.get("directly") and may(request.user, Action.MANAGE, pairing.round.cohort):
             session = booking.session_schedule_directly(
@@ -45,14 +44,17 @@ def pairing_book(request, pk: int):
             )
             messages.success(request, "Proposed. Your partners are asked to confirm.")
     except booking.BookingRefused as exc:
-        messages.error(request, exc.reason)
-        return redirect("pairing_detail", pk=pk)
+        return pairing_page(request, pairing, booking_form=_refused(form, exc))
     return redirect("session_detail", pk=session.pk)
 
 
 @login_required
 def session_detail(request, pk: int):
-    session = get_session_for(request.user, pk)
+    return _session_page(request, get_session_for(request.user, pk))
+
+
+def _session_page(request, session, *, booking_form=None, rematch_form=None):
+    """The session page; a refused form is passed back in bound, with its errors on it."""
     seats = list(session.seats.select_related("user").order_by("role"))
     mine = next((seat for seat in seats if seat.user_id == request.user.pk), None)
     open_ = session.status in (SessionStatus.PROPOSED, SessionStatus.SCHEDULED)
@@ -71,7 +73,10 @@ def session_detail(request, pk: int):
             and mine.checked_in_at is None
             and session.start - booking.CHECK_IN_OPENS <= now < session.end
         ),
-        "rematch_form": RematchForm(candidates=booking.rematch_candidates(session, request.user))
+        "rematch_form": (
+            rematch_form
+            or RematchForm(candidates=booking.rematch_candidates(session, request.user))
+        )
         if left_behind and not session.rematches.exists()
         else None,
         "may_confirm": bool(
@@ -80,7 +85,8 @@ def session_detail(request, pk: int):
             and mine.confirmed_sequence != session.sequence
         ),
         "may_change": open_,
-        "booking_form": BookingForm(
+        "booking_form": booking_form
+        or BookingForm(
             rooms=_rooms(session.pairing.round.cohort),
             initial={"start": session.start, "room": session.room, "video_url": session.video_url},
         ),
@@ -110,15 +116,28 @@ def session_reschedule(request, pk: int):
     session = get_session_for(request.user, pk)
     form = BookingForm(request.POST, rooms=_rooms(session.pairing.round.cohort))
     if not form.is_valid():
-        _report_errors(request, form)
-        return redirect("session_detail", pk=pk)
+        return _session_page(request, session, booking_form=form)
     try:
         booking.session_reschedule(session=session, user=request.user, **form.cleaned_data)
     except booking.BookingRefused as exc:
-        messages.error(request, exc.reason)
-    else:
-        messages.success(request, "New time proposed; everyone confirms again.")
+        return _session_page(request, session, booking_form=_refused(form, exc))
+    messages.success(request, "New time proposed; everyone confirms again.")
     return redirect("session_detail", pk=pk)
+
+
+def _cancel_page(request, session, form):
+    """The confirmation step: what cancelling does and who is told, with the reason asked for
+    (kept as typed, its error beside it, when refused)."""
+    partners = [
+        seat.user.name
+        for seat in session.seats.select_related("user").order_by("user_id")
+        if seat.user_id != request.user.pk
+    ]
+    return render(
+        request,
+        "roleplay/session_cancel.html",
+        {"session": session, "form": form, "partners": partners},
+    )
 
 
 @login_required
@@ -127,22 +146,12 @@ def session_cancel(request, pk: int):
     session = get_session_for(request.user, pk)
     form = CancelForm(request.POST or None)
     if not (request.method == "POST" and form.is_valid()):
-        partners = [
-            seat.user.name
-            for seat in session.seats.select_related("user").order_by("user_id")
-            if seat.user_id != request.user.pk
-        ]
-        return render(
-            request,
-            "roleplay/session_cancel.html",
-            {"session": session, "form": form, "partners": partners},
-        )
+        return _cancel_page(request, session, form)
     try:
         booking.session_cancel(session=session, user=request.user, **form.cleaned_data)
     except booking.BookingRefused as exc:
-        messages.error(request, exc.reason)
-    else:
-        messages.success(request, "The session is cancelled and your partners are told.")
+        return _cancel_page(request, session, _refused(form, exc))
+    messages.success(request, "The session is cancelled and your partners are told.")
     return redirect("session_detail", pk=pk)
 
 
@@ -185,13 +194,11 @@ def session_rematch(request, pk: int):
     session = get_session_for(request.user, pk)
     form = RematchForm(request.POST, candidates=booking.rematch_candidates(session, request.user))
     if not form.is_valid():
-        messages.error(request, "Choose a partner from the list and a valid start time.")
-        return redirect("session_detail", pk=pk)
+        return _session_page(request, session, rematch_form=form)
     try:
         new = booking.session_rematch(session=session, user=request.user, **form.cleaned_data)
     except booking.BookingRefused as exc:
-        messages.error(request, exc.reason)
-        return redirect("session_detail", pk=pk)
+        return _session_page(request, session, rematch_form=_refused(form, exc))
     messages.success(
         request, f"Proposed to {new.seats.exclude(user=request.user).get().user.name}."
     )
