@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("roleplay", "0010_message_sending_index"),
+        ("roleplay", "0012_input_validators"),
     ]
 
     operations = [
