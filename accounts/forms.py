@@ -3,7 +3,7 @@ from django import forms
 
 from .adapter import session_length_for
 from .models import User
-from .timezones import timezone_choices
+from .timezones import TimeZoneField, guess_zone_unless_bound
 from .validators import validate_single_line
 
 
@@ -16,7 +16,11 @@ class SignupProfileForm(forms.Form):
         help_text="As your supervisor and partners will see it.",
         validators=[validate_single_line],
     )
-    time_zone = forms.ChoiceField(label="Time zone", choices=timezone_choices, initial="UTC")
+    time_zone = TimeZoneField(label="Time zone", initial="UTC")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        guess_zone_unless_bound(self)
 
     def signup(self, request, user: User) -> None:
         user.display_name = self.cleaned_data["display_name"]
@@ -25,6 +29,10 @@ class SignupProfileForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    time_zone = TimeZoneField(
+        label="Time zone", help_text=User._meta.get_field("time_zone").help_text
+    )
+
     class Meta:
         model = User
         fields = ["display_name", "time_zone"]
@@ -35,6 +43,13 @@ class LoginForm(AllauthLoginForm):
     """allauth's sign-in form, which sets the session's length from "Remember me" after signing
     in; a programme admin's or staff member's session is then cut back to their shorter length
     (whether or not they ticked the box: the server forgets it after that time either way)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # In Dyad's words, sentence case like every other page (not "Remember Me").
+        self.fields["login"].label = "Email address"
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Keep me signed in on this device"
 
     def login(self, request, redirect_url=None):
         response = super().login(request, redirect_url)

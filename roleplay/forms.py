@@ -10,7 +10,7 @@ from django.contrib.auth import password_validation
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from accounts.models import User
-from accounts.timezones import timezone_choices
+from accounts.timezones import TimeZoneField, guess_zone_unless_bound
 from accounts.validators import validate_sane_date, validate_single_line
 from roleplay.models import (
     OPTIONAL_KINDS,
@@ -20,6 +20,7 @@ from roleplay.models import (
     Scenario,
     Skill,
     Unavailability,
+    Weekday,
     WeeklyHours,
 )
 from roleplay.services.invitations import MAX_ROWS, InviteRow, rows_from_csv, rows_from_text
@@ -40,6 +41,10 @@ class DateInput(forms.DateInput):
 
 
 class CohortForm(forms.ModelForm):
+    time_zone = TimeZoneField(
+        label="Time zone", initial="UTC", help_text=Cohort._meta.get_field("time_zone").help_text
+    )
+
     class Meta:
         model = Cohort
         fields = ["name", "term_start", "term_end", "time_zone"]
@@ -107,7 +112,7 @@ class InvitationSignupForm(forms.Form):
         help_text="As your supervisor and partners will see it.",
         validators=[validate_single_line],
     )
-    time_zone = forms.ChoiceField(label="Your time zone", choices=timezone_choices)
+    time_zone = TimeZoneField(label="Your time zone")
     password1 = forms.CharField(
         label="Choose a password",
         strip=False,
@@ -123,6 +128,7 @@ class InvitationSignupForm(forms.Form):
     def __init__(self, *args, email: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.email = email
+        guess_zone_unless_bound(self)
 
     def clean_password2(self) -> str:
         first, second = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
@@ -295,19 +301,35 @@ class TimeInput(forms.TimeInput):
     input_type = "time"
 
 
-class WeeklyHoursForm(forms.ModelForm):
+def _end_after_start(form: forms.Form, cleaned: dict) -> dict:
+    start, end = cleaned.get("start"), cleaned.get("end")
+    if start and end and end <= start:
+        form.add_error("end", "End after the start (split a block that crosses midnight).")
+    return cleaned
+
+
+class WeeklyHoursForm(forms.Form):
+    """One block of time on several weekdays at once (Monday to Friday, 09:00 to 17:00)."""
+
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=Weekday.choices, coerce=int, widget=forms.CheckboxSelectMultiple, label="Days"
+    )
+    start = forms.TimeField(label="From", widget=TimeInput())
+    end = forms.TimeField(label="Until", widget=TimeInput())
+
+    def clean(self):
+        return _end_after_start(self, super().clean())
+
+
+class WeeklyHoursChangeForm(forms.ModelForm):
     class Meta:
         model = WeeklyHours
         fields = ["weekday", "start", "end"]
-        labels = {"start": "From", "end": "Until"}
+        labels = {"weekday": "Day", "start": "From", "end": "Until"}
         widgets = {"start": TimeInput(), "end": TimeInput()}
 
     def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end and end <= start:
-            self.add_error("end", "End after the start (split a block that crosses midnight).")
-        return cleaned
+        return _end_after_start(self, super().clean())
 
 
 class UnavailabilityForm(forms.ModelForm):

@@ -76,6 +76,11 @@ urlpatterns = [
     path("notifications/email/", notifications.email_preferences, name="email_preferences"),
     path("availability/", availability.my_availability, name="my_availability"),
     path(
+        "availability/weekly/<int:pk>/",
+        availability.weekly_hours_change,
+        name="weekly_hours_change",
+    ),
+    path(
         "availability/<str:kind>/<int:pk>/delete/",
         availability.availability_delete,
         name="availability_delete",

@@ -21,6 +21,7 @@ from roleplay.models import (
     RoundAbsence,
     Session,
     Unavailability,
+    WeeklyHours,
 )
 from roleplay.services import booking, invitations, notify
 from roleplay.services.invitations import invitation_token
@@ -97,7 +98,14 @@ FIELDS = [
     "end",
     "note",
     "weekly",
+    "weekly-weekdays",
+    "weekly-start",
+    "weekly-end",
     "away",
+    "away-start",
+    "away-end",
+    "away-note",
+    "weekdays",
     "hours",
     "emailed",
 ]
@@ -122,6 +130,7 @@ def form_urls(cohort, supervisor):
     session = booking.session_schedule_directly(
         pairing=pairing, supervisor=supervisor, start=timezone.now() + timedelta(days=2)
     )
+    block = WeeklyHours.objects.create(user=supervisor, weekday=0, start=time(9), end=time(17))
     return {
         "anonymous": [
             reverse("account_login"),
@@ -160,6 +169,7 @@ def form_urls(cohort, supervisor):
             reverse("session_confirm", args=[session.pk]),
             reverse("session_cancel", args=[session.pk]),
             reverse("my_availability"),
+            reverse("weekly_hours_change", args=[block.pk]),
             reverse("cohort_booking_settings", args=[cohort.pk]),
             reverse("email_preferences"),
             reverse("calendar_regenerate"),
@@ -365,10 +375,15 @@ def test_an_away_time_in_the_year_9999_is_refused(client):
     client.force_login(user)
     response = client.post(
         reverse("my_availability"),
-        {"away": "1", "start": "9999-12-31T20:00", "end": "9999-12-31T23:30", "note": ""},
+        {
+            "away": "1",
+            "away-start": "9999-12-31T20:00",
+            "away-end": "9999-12-31T23:30",
+            "away-note": "",
+        },
     )
     fields = form_fields(response.content.decode())
-    assert fields["end"].errors == "Choose a date between 2000 and 2099."
+    assert fields["away-end"].errors == "Choose a date between 2000 and 2099."
     assert not Unavailability.objects.exists()
     assert client.get(reverse("my_availability")).status_code == 200
 

@@ -7,7 +7,10 @@ os.environ.setdefault("SECRET_KEY", "dyad-local-development-only-not-secret")
 
 from .base import *  # noqa: F403
 
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+# Loopback always; more (say the machine's LAN address with HOST=0.0.0.0) from ALLOWED_HOSTS.
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", *env.list("ALLOWED_HOSTS", default=[])]  # noqa: F405
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F405
+    EMAIL_BACKEND = "config.console_email.EmailBackend"  # readable in the terminal
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }

@@ -71,12 +71,17 @@ def _spread(slots: list[datetime]) -> list[datetime]:
 
 
 def upcoming_sessions(user, *, now: datetime | None = None):
-    """The sessions someone sits in that have not ended (proposed or scheduled), soonest first."""
+    """The sessions someone sits in that have not ended (proposed, scheduled, or cancelled, so
+    that a cancellation stays visible rather than the session silently vanishing), soonest first."""
     now = now or timezone.now()
     return (
         Session.objects.filter(
             seats__user=user,
-            status__in=[SessionStatus.PROPOSED, SessionStatus.SCHEDULED],
+            status__in=[
+                SessionStatus.PROPOSED,
+                SessionStatus.SCHEDULED,
+                SessionStatus.CANCELLED,
+            ],
             end__gt=now,
         )
         .select_related("pairing__round")

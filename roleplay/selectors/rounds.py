@@ -1,10 +1,21 @@
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
-from roleplay.models import Pairing, PairingMember, PairingRole, Round, RoundStatus, Scenario
+from roleplay.models import (
+    Pairing,
+    PairingMember,
+    PairingRole,
+    Round,
+    RoundStatus,
+    Scenario,
+    Session,
+    SessionStatus,
+)
 
 SHOWN_TO_TRAINEES = [RoundStatus.PUBLISHED, RoundStatus.CLOSED]
 
@@ -83,4 +94,17 @@ def pairings_for_trainee(user: User) -> QuerySet[Pairing]:
         .select_related("round__cohort", "scenario")
         .prefetch_related(Prefetch("members", queryset=_members()))
         .order_by("-round__opens")
+    )
+
+
+def unbooked_pairings_for_trainee(user: User, *, now: datetime | None = None) -> QuerySet[Pairing]:
+    """A trainee's pairings that still need a session: in a published round whose booking window
+    has not closed, with no session other than cancelled ones. Soonest-closing first."""
+    now = now or timezone.now()
+    booked = Session.objects.filter(pairing=OuterRef("pk")).exclude(status=SessionStatus.CANCELLED)
+    return (
+        pairings_for_trainee(user)
+        .filter(round__status=RoundStatus.PUBLISHED, round__closes__gt=now)
+        .exclude(Exists(booked))
+        .order_by("round__closes", "pk")
     )

@@ -83,9 +83,7 @@ def supervisor_appoint(*, cohort: Cohort, email: str, name: str, appointed_by: U
         )
         if not outcome.invited:
             raise AppointmentRefused(outcome.message)
-        return (
-            f"{email} has no account yet: an invitation to supervise {cohort.name} is on its way."
-        )
+        return f"{email} has no account yet: an invitation to supervise {cohort.name} is queued."
     current = CohortMembership.objects.active().filter(cohort=cohort, user=user).first()
     if current and current.role == Role.TRAINEE:
         raise AppointmentRefused(

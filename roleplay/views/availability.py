@@ -4,7 +4,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from roleplay.forms import RoomForm, UnavailabilityForm, WeeklyHoursForm
+from roleplay.forms import RoomForm, UnavailabilityForm, WeeklyHoursChangeForm, WeeklyHoursForm
 from roleplay.models import Room, Unavailability, WeeklyHours
 from roleplay.permissions import Action, get_cohort_for
 from roleplay.services import availability as services
@@ -12,14 +12,19 @@ from roleplay.services import availability as services
 
 @login_required
 def my_availability(request):
-    """A trainee's weekly free time (in their own zone) and one-off times away."""
+    """A trainee's weekly free time (in their own zone) and one-off times away. The two forms
+    share a page, so each has a prefix: their fields' ids (and so their labels) stay apart."""
     user = request.user
-    weekly_form = WeeklyHoursForm(request.POST if "weekly" in request.POST else None)
-    away_form = UnavailabilityForm(request.POST if "away" in request.POST else None)
+    weekly_form = WeeklyHoursForm(
+        request.POST if "weekly" in request.POST else None, prefix="weekly"
+    )
+    away_form = UnavailabilityForm(request.POST if "away" in request.POST else None, prefix="away")
     if request.method == "POST":
         if "weekly" in request.POST and weekly_form.is_valid():
-            services.weekly_hours_add(owner=user, **weekly_form.cleaned_data)
-            messages.success(request, "Added to your weekly availability.")
+            added = services.weekly_hours_add(owner=user, **weekly_form.cleaned_data)
+            messages.success(
+                request, f"Added to your weekly availability: {', '.join(map(str, added))}."
+            )
             return redirect("my_availability")
         if "away" in request.POST and away_form.is_valid():
             services.unavailability_add(user=user, **away_form.cleaned_data)
@@ -32,6 +37,18 @@ def my_availability(request):
         "away_form": away_form,
     }
     return render(request, "roleplay/availability.html", context)
+
+
+@login_required
+def weekly_hours_change(request, pk: int):
+    """Move or resize one block of someone's own weekly availability."""
+    hours = get_object_or_404(WeeklyHours, pk=pk, user=request.user)
+    form = WeeklyHoursChangeForm(request.POST or None, instance=hours)
+    if request.method == "POST" and form.is_valid():
+        changed = services.weekly_hours_change(hours=hours, **form.cleaned_data)
+        messages.success(request, f"Changed to {changed}.")
+        return redirect("my_availability")
+    return render(request, "roleplay/weekly_hours_change.html", {"form": form})
 
 
 @login_required

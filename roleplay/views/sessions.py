@@ -37,12 +37,14 @@ def pairing_book(request, pk: int):
             session = booking.session_schedule_directly(
                 pairing=pairing, supervisor=request.user, **form.cleaned_data
             )
-            messages.success(request, "The session is scheduled; everyone is told.")
+            messages.success(
+                request, "The session is scheduled; a confirmation is queued for everyone."
+            )
         else:
             session = booking.session_propose(
                 pairing=pairing, proposer=request.user, **form.cleaned_data
             )
-            messages.success(request, "Proposed. Your partners are asked to confirm.")
+            messages.success(request, "Proposed. A request to confirm is queued for your partners.")
     except booking.BookingRefused as exc:
         return pairing_page(request, pairing, booking_form=_refused(form, exc))
     return redirect("session_detail", pk=session.pk)
@@ -151,7 +153,7 @@ def session_cancel(request, pk: int):
         booking.session_cancel(session=session, user=request.user, **form.cleaned_data)
     except booking.BookingRefused as exc:
         return _cancel_page(request, session, _refused(form, exc))
-    messages.success(request, "The session is cancelled and your partners are told.")
+    messages.success(request, "The session is cancelled; a notice is queued for your partners.")
     return redirect("session_detail", pk=pk)
 
 

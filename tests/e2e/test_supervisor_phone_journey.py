@@ -55,7 +55,9 @@ def test_a_supervisor_on_a_phone_creates_a_round_and_reaches_its_bookings(
     page.get_by_role("button", name="Accept these pairs").click()
     expect(page.get_by_role("status")).to_contain_text("2 pairings saved.")
     page.get_by_role("button", name="Publish and tell the trainees").click()
-    expect(page.get_by_role("status")).to_contain_text("Published. 4 trainees are told")
+    expect(page.get_by_role("status")).to_contain_text(
+        "Published. A notice of their pairing is queued for 4 trainees."
+    )
 
     page.get_by_role("link", name="Bookings", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Bookings: Round 1")

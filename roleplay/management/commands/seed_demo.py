@@ -57,8 +57,7 @@ class Command(BaseCommand):
         trainees = [self._user(email, name) for email, name in TRAINEES]
         for trainee in trainees:
             membership_add(cohort=cohort, user=trainee, role=Role.TRAINEE)
-            for weekday in range(5):
-                weekly_hours_add(owner=trainee, weekday=weekday, start=time(9), end=time(17))
+            weekly_hours_add(owner=trainee, weekdays=range(5), start=time(9), end=time(17))
         self._first_round(cohort)
 
     def _first_round(self, cohort) -> None:

@@ -35,7 +35,7 @@ def test_proposing_then_confirming_from_the_pages(client, pair):
         reverse("pairing_book", args=[pairing.pk]), {"start": "2027-03-04T10:00"}, follow=True
     )
     page = text_of(response)
-    assert "Proposed. Your partners are asked to confirm." in page
+    assert "Proposed. A request to confirm is queued for your partners." in page
     session = Session.objects.get()
     assert session.start == datetime(
         2027, 3, 4, 10, 0, tzinfo=UTC
@@ -81,6 +81,7 @@ def test_reschedule_and_cancel_from_the_session_page(client, pair):
         reverse("session_cancel", args=[session.pk]), {"reason": "Exams"}, follow=True
     )
     assert "Cancelled by Ben: Exams" in text_of(response)
+    assert "The session is cancelled; a notice is queued for your partners." in text_of(response)
 
 
 def test_someone_elses_session_is_not_found(client, pair, cohort):
@@ -100,7 +101,7 @@ def test_a_supervisor_schedules_directly(client, pair, supervisor):
         {"start": "2027-03-01T15:00", "directly": "1"},
         follow=True,
     )
-    assert "The session is scheduled; everyone is told." in text_of(response)
+    assert "The session is scheduled; a confirmation is queued for everyone." in text_of(response)
     assert Session.objects.get().status == SessionStatus.SCHEDULED
 
 
@@ -109,18 +110,23 @@ def test_availability_page_adds_and_removes_blocks(client):
     client.force_login(user)
     response = client.post(
         reverse("my_availability"),
-        {"weekly": "1", "weekday": "2", "start": "18:00", "end": "20:00"},
+        {"weekly": "1", "weekly-weekdays": "2", "weekly-start": "18:00", "weekly-end": "20:00"},
         follow=True,
     )
     assert "Wednesday 18:00–20:00" in text_of(response)
     response = client.post(
         reverse("my_availability"),
-        {"weekly": "1", "weekday": "2", "start": "20:00", "end": "18:00"},
+        {"weekly": "1", "weekly-weekdays": "2", "weekly-start": "20:00", "weekly-end": "18:00"},
     )
     assert "End after the start" in text_of(response)
     response = client.post(
         reverse("my_availability"),
-        {"away": "1", "start": "2027-03-10T09:00", "end": "2027-03-12T09:00", "note": "Conference"},
+        {
+            "away": "1",
+            "away-start": "2027-03-10T09:00",
+            "away-end": "2027-03-12T09:00",
+            "away-note": "Conference",
+        },
         follow=True,
     )
     away = Unavailability.objects.get()
@@ -142,7 +148,7 @@ def test_supervisor_sets_rooms_and_allowed_hours(client, supervisor, cohort, tra
     client.post(url, {"room": "1", "name": "Room 4"})
     response = client.post(url, {"room": "1", "name": "Room 4"})
     assert "already has a room called Room 4" in text_of(response)
-    client.post(url, {"hours": "1", "weekday": "0", "start": "09:00", "end": "17:00"})
+    client.post(url, {"hours": "1", "weekdays": "0", "start": "09:00", "end": "17:00"})
     assert Room.objects.get().name == "Room 4"
     assert WeeklyHours.objects.get(cohort=cohort).end == time(17)
     client.force_login(trainee)
@@ -161,7 +167,7 @@ def test_dashboard_lists_upcoming_sessions_in_bounded_queries(
             pairing=pairing, proposer=partner, start=NOW + timedelta(days=2 + number)
         )
     client.force_login(ana)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         page = text_of(client.get(reverse("dashboard")))
     assert page.count("waiting for your confirmation") == sessions
 

@@ -143,7 +143,7 @@ def test_cancelling_a_session_asks_first(client, published):
     response = client.post(
         reverse("session_cancel", args=[session.pk]), {"reason": "Exams"}, follow=True
     )
-    assert "The session is cancelled and your partners are told." in text_of(response)
+    assert "The session is cancelled; a notice is queued for your partners." in text_of(response)
     assert Session.objects.get().status == SessionStatus.CANCELLED
 
 
