@@ -61,7 +61,6 @@ def _session_page(request, session, *, booking_form=None, rematch_form=None):
     mine = next((seat for seat in seats if seat.user_id == request.user.pk), None)
     open_ = session.status in (SessionStatus.PROPOSED, SessionStatus.SCHEDULED)
     now = timezone.now()
-    left_behind = bool(mine and session.status == SessionStatus.NO_SHOW and not mine.no_show)
     context = {
         "session": session,
         # A stored link could have any scheme a URLField allows (ftp://…); only the web's are
@@ -79,7 +78,7 @@ def _session_page(request, session, *, booking_form=None, rematch_form=None):
             rematch_form
             or RematchForm(candidates=booking.rematch_candidates(session, request.user))
         )
-        if left_behind and not session.rematches.exists()
+        if booking.rematch_offered_to(session, request.user)
         else None,
         "may_confirm": bool(
             mine

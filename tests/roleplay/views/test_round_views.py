@@ -214,7 +214,7 @@ def test_my_pairings_query_count_is_bounded(
     for _ in range(rounds):
         _publish(RoundFactory(cohort=cohort), [(a, b), (c, d)], scenario=ScenarioFactory())
     client.force_login(a)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(reverse("my_pairings"))
     assert text_of(response).count("/pairings/") >= rounds
 
