@@ -10,6 +10,7 @@ from allauth.mfa.models import Authenticator
 from django.db.models import Prefetch, Q
 
 from accounts.models import User
+from roleplay.formats import fill_when
 from roleplay.models import (
     CohortMembership,
     Invitation,
@@ -75,8 +76,8 @@ def personal_data(user: User) -> dict:
         "messages": [
             {
                 "kind": message.get_kind_display(),
-                "subject": message.subject,
-                "body": message.body,
+                "subject": fill_when(message.subject, message.when, user.time_zone),
+                "body": fill_when(message.body, message.when, user.time_zone),
                 "state": message.get_state_display(),
                 "created_at": message.created_at,
                 "sent_at": message.sent_at,

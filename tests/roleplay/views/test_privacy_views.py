@@ -231,7 +231,9 @@ def test_my_data_downloads_as_a_json_file_with_everything_about_me(client, world
     assert data["weekly_availability"] == [
         {"weekday": "Wednesday", "start": "09:00:00", "end": "11:00:00"}
     ]
-    assert [m["kind"] for m in data["messages"]] == ["A proposed time waits for you"]
+    assert [(m["kind"], m["subject"]) for m in data["messages"]] == [
+        ("A proposed time waits for you", "Ana proposes Thursday 4 March, 09:00")
+    ]
     assert [(i["cohort"], i["name"]) for i in data["invitations"]] == [("Year 1", "Ben B")]
     assert data["second_factors"] == [
         {"type": "TOTP Authenticator", "created_at": "2027-03-01T09:00:00Z", "last_used_at": None}
