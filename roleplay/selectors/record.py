@@ -7,7 +7,14 @@ from roleplay.permissions import care_flags_visible_to, process_notes_visible_to
 
 
 def session_timeline(session: Session) -> list[Event]:
-    return list(session.events.select_related("actor").order_by("at", "pk"))
+    """The events, oldest first, each with `people`: the names of those its data names by id
+    (who did not come, whom a reminder went to), as they are now."""
+    events = list(session.events.select_related("actor").order_by("at", "pk"))
+    ids = {pk for event in events for pk in event.data.get("people", [])}
+    names = {user.pk: user.name for user in User.objects.filter(pk__in=ids)} if ids else {}
+    for event in events:
+        event.people = [names[pk] for pk in event.data.get("people", []) if pk in names]
+    return events
 
 
 def current_recording(session: Session) -> Recording | None:

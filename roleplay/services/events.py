@@ -3,7 +3,10 @@
 Every service that changes a session calls `event_record`; the feedback code calls the three
 named hooks below when a response is submitted, the feedback is revealed and a supervisor reviews
 the session. Care flags and private notes are never recorded here: the timeline is read by
-everyone in the session."""
+everyone in the session.
+
+`data` never holds a person's name or email: people are named by id under "people", and the
+timeline looks their names up when shown, so a deleted account leaves no name behind here."""
 
 from django.utils import timezone
 

@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 
 from roleplay.models import Event, EventKind, Message, NoteKind, Recording, SessionStatus
 from roleplay.permissions import care_flags_visible_to, process_notes_visible_to
+from roleplay.selectors.record import session_timeline
 from roleplay.services import booking, notify, periodic, record
 from roleplay.services.events import event_feedback_submitted, event_revealed, event_reviewed
 from tests.factories import MembershipFactory, UserFactory
@@ -88,7 +89,9 @@ def test_a_no_show_marked_by_a_supervisor_names_who_did_not_come(pair, superviso
     pairing, _ana, ben = pair
     session = schedule(pairing, supervisor)
     booking.session_mark_no_show(session=session, supervisor=supervisor, absent=[ben])
-    assert session.events.get(kind="no_show").data == {"absent": ["Ben"]}
+    assert session.events.get(kind="no_show").data == {"people": [ben.pk]}
+    no_show = [e for e in session_timeline(session) if e.kind == "no_show"]
+    assert [e.people for e in no_show] == [["Ben"]]
 
 
 def test_a_reminder_sent_is_recorded_and_other_messages_are_not(pair, supervisor):
@@ -101,7 +104,7 @@ def test_a_reminder_sent_is_recorded_and_other_messages_are_not(pair, supervisor
         assert notify.message_send(message_id=reminder.pk)
 
     event = session.events.get(kind="reminder_sent")
-    assert event.data == {"to": "Ana", "kind": "Reminder 24 hours before"}
+    assert event.data == {"people": [ana.pk], "kind": "Reminder 24 hours before"}
 
 
 def test_the_feedback_hooks_record_submission_reveal_and_review(session, pair, supervisor):
