@@ -51,6 +51,15 @@ class CohortForm(forms.ModelForm):
         labels = {"term_start": "Term starts", "term_end": "Term ends"}
         widgets = {"term_start": DateInput(), "term_end": DateInput()}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recording_retention_days"].required = False
+
+    def clean_recording_retention_days(self) -> int:
+        """Left empty, the setting stays as it is (30 days for a new cohort)."""
+        days = self.cleaned_data.get("recording_retention_days")
+        return days if days is not None else self.instance.recording_retention_days
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("term_start"), cleaned.get("term_end")

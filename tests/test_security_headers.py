@@ -17,6 +17,7 @@ CSP = {
     "form-action 'self'",
     "frame-ancestors 'none'",
     "img-src 'self' data:",
+    "media-src 'self'",
     "object-src 'none'",
     "script-src 'self'",
     "style-src 'self'",

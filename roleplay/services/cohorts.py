@@ -21,7 +21,13 @@ from .pairing import pairing_remove_trainee
 
 @transaction.atomic
 def cohort_create(
-    *, created_by: User, name: str, term_start: date, term_end: date, time_zone: str
+    *,
+    created_by: User,
+    name: str,
+    term_start: date,
+    term_end: date,
+    time_zone: str,
+    recording_retention_days: int = 30,
 ) -> Cohort:
     """Whoever creates a cohort supervises it, except a programme admin (without the supervisor
     grant), who appoints its supervisors after."""
@@ -30,6 +36,7 @@ def cohort_create(
         term_start=term_start,
         term_end=term_end,
         time_zone=time_zone,
+        recording_retention_days=recording_retention_days,
         created_by=created_by,
     )
     cohort.full_clean()

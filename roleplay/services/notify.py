@@ -8,6 +8,7 @@ puts the row back with a later `due_at` (exponential backoff) until MAX_ATTEMPTS
 visible in the admin.
 """
 
+import re
 import zoneinfo
 from datetime import datetime, timedelta
 
@@ -34,6 +35,7 @@ from .events import event_record
 from .queue import enqueue_on_commit
 
 STUCK_AFTER = timedelta(minutes=10)
+SESSION_KEY = re.compile(r"^session:(\d+):")
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = timedelta(minutes=1)
 SWEEP_BATCH = 500
@@ -115,11 +117,14 @@ def message_send(*, message_id: int) -> bool:
 def _record_reminder(message: Message) -> None:
     """A reminder that went out is part of its session's record. Its dedupe key names the
     session ("session:<pk>:…", see services.booking)."""
-    if message.kind not in (MessageKind.REMINDER_24H, MessageKind.REMINDER_1H):
+    about = SESSION_KEY.match(message.dedupe_key)
+    if message.kind not in (MessageKind.REMINDER_24H, MessageKind.REMINDER_1H) or about is None:
         return
-    session_id = int(message.dedupe_key.split(":")[1])
+    session = Session.objects.filter(pk=int(about[1])).first()
+    if session is None:
+        return
     event_record(
-        session=Session.objects.get(pk=session_id),
+        session=session,
         kind=EventKind.REMINDER_SENT,
         data={"people": [message.recipient_id], "kind": message.get_kind_display()},
     )

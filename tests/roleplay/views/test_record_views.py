@@ -352,3 +352,19 @@ def test_an_over_large_body_is_never_kept_even_in_a_temporary_file(rf, settings,
     )
     assert (dict(request.POST), dict(request.FILES)) == ({"csrfmiddlewaretoken": ["token"]}, {})
     assert request.upload_too_large is True
+
+
+def test_a_supervisor_sets_the_cohorts_retention(client, cohort, supervisor):
+    client.force_login(supervisor)
+    fields = {
+        "name": "Year 1",
+        "term_start": cohort.term_start.isoformat(),
+        "term_end": cohort.term_end.isoformat(),
+        "time_zone": "Europe/London",
+    }
+    client.post(reverse("cohort_edit", args=[cohort.pk]), fields | {"recording_retention_days": 7})
+    cohort.refresh_from_db()
+    assert cohort.recording_retention_days == 7
+    client.post(reverse("cohort_edit", args=[cohort.pk]), fields)  # left empty: kept
+    cohort.refresh_from_db()
+    assert cohort.recording_retention_days == 7
