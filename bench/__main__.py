@@ -15,6 +15,7 @@ BENCHMARKS = [
     "bench.rotation_db",
     "bench.booking_slots",
     "bench.outbox",
+    "bench.recording_ranges",
 ]
 
 Row = tuple[str, float, str]
