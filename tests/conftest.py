@@ -1,3 +1,4 @@
+import shutil
 import socket
 
 import pytest
@@ -5,6 +6,16 @@ from django.core.cache import cache
 
 from roleplay.models import Role
 from tests.factories import CohortFactory, MembershipFactory, UserFactory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _recordings_folder_removed():
+    """Recordings stored by the tests go to a temporary folder (config.settings.test), removed
+    when the run ends."""
+    yield
+    from django.conf import settings
+
+    shutil.rmtree(settings.STORAGES["recordings"]["OPTIONS"]["location"], ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
