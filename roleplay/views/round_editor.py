@@ -124,7 +124,9 @@ def editor_rows(
                     f"{name} ({PairingRole(role).label.lower()})"
                     for _, name, role in sorted(members[slot])
                 ),
-                scenario_options=scenario_options[str(option.scenario.pk) if option.scenario else ""],
+                scenario_options=scenario_options[
+                    str(option.scenario.pk) if option.scenario else ""
+                ],
                 client_chooses=option.client_chooses,
                 locked=option.locked,
                 errors=slot_errors.get(slot, []),
@@ -132,9 +134,7 @@ def editor_rows(
             )
         )
     for n in range(len(slots) + 1, len(slots) + 1 + EMPTY_ROWS):
-        pairing_rows.append(
-            PairingRow(n, "", "", scenario_options[""], False, False, [], [])
-        )
+        pairing_rows.append(PairingRow(n, "", "", scenario_options[""], False, False, [], []))
     return trainee_rows, pairing_rows
 
 
