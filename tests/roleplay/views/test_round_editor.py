@@ -299,7 +299,7 @@ def test_a_pairing_number_cannot_reach_another_rounds_pairing(client, supervisor
 
 
 def test_absence_is_marked_from_one_list_of_those_present(client, supervisor, cohort):
-    ana, ben, cleo = people(cohort, "Ana", "Ben", "Cleo")
+    _, ben, _ = people(cohort, "Ana", "Ben", "Cleo")
     round_ = RoundFactory(cohort=cohort)
     absence_set(round_=round_, trainee=ben, absent=True)
 
