@@ -19,7 +19,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
 from accounts.models import User
-from roleplay.models import PairingRole, Round, Scenario
+from roleplay.models import PairingRole, Scenario
 from roleplay.services.pairing import Arrangement, SlotOptions
 
 EMPTY_ROWS = 2  # blank pairings at the end, to split a pairing or form a new one
@@ -27,17 +27,22 @@ MAX_NUMBER = 9_999  # keeps a slot label short; far above any cohort's count of 
 ROLE_ORDER = {PairingRole.CLIENT: 0, PairingRole.THERAPIST: 1, PairingRole.OBSERVER: 2}
 
 
+# Numbers reach the template as strings: Django localises every int it renders, which costs
+# more than the rest of a row.
+
+
 @dataclass
 class TraineeRow:
-    trainee: User
-    number: int | None
+    pk: str
+    name: str
+    number: str  # "" when unpaired
     role_options: SafeString
     warnings: list[str]
 
 
 @dataclass
 class PairingRow:
-    number: int
+    number: str
     pairing_id: str  # "" for a new pairing
     members: str
     scenario_options: SafeString
@@ -75,19 +80,18 @@ def _new_number(slot: str) -> int:
 
 def editor_rows(
     *,
-    round_: Round,
-    trainees: Iterable[User],
+    existing: list[str],
+    trainees: list[User],
     absent: set[int],
-    placement: Mapping[int, tuple[str, str]],
-    options: Mapping[str, SlotOptions],
+    arrangement: Arrangement,
     scenarios: Iterable[Scenario],
     slot_errors: Mapping[str, list[str]],
     slot_warnings: Mapping[str, list[str]],
     trainee_warnings: Mapping[int, list[str]],
 ) -> tuple[list[TraineeRow], list[PairingRow]]:
-    """The editor's rows: one per present trainee and one per pairing (the round's, then any new
-    ones in `placement`, then EMPTY_ROWS blank ones). `round_` has its pairings prefetched."""
-    existing = [str(pairing.pk) for pairing in round_.pairings.all()]
+    """The editor's rows: one per present trainee and one per pairing (`existing`, the round's
+    pairing ids in order, then any new ones in the arrangement, then EMPTY_ROWS blank ones)."""
+    placement, options = arrangement.members, arrangement.options
     posted_new = sorted({slot for slot, _ in placement.values()} - set(existing), key=_new_number)
     slots = existing + posted_new
     number_of = {slot: n for n, slot in enumerate(slots, start=1)}
@@ -105,10 +109,12 @@ def editor_rows(
         if trainee.pk in absent:
             continue
         slot, role = placement.get(trainee.pk, ("", ""))
+        number = number_of.get(slot)
         trainee_rows.append(
             TraineeRow(
-                trainee=trainee,
-                number=number_of.get(slot),
+                pk=str(trainee.pk),
+                name=trainee.name,
+                number=str(number) if number else "",
                 role_options=role_options[role],
                 warnings=trainee_warnings.get(trainee.pk, []),
             )
@@ -118,7 +124,7 @@ def editor_rows(
         option = options.get(slot) or SlotOptions()
         pairing_rows.append(
             PairingRow(
-                number=number_of[slot],
+                number=str(number_of[slot]),
                 pairing_id=slot if slot in existing else "",
                 members=", ".join(
                     f"{name} ({PairingRole(role).label.lower()})"

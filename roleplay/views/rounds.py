@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from roleplay.forms import AcceptSuggestionForm, DoNotPairForm, RoundForm
-from roleplay.models import DoNotPair
+from roleplay.models import DoNotPair, RoundStatus
 from roleplay.permissions import Action, get_cohort_for, get_round_for, scenarios_visible_to
 from roleplay.selectors.cohorts import active_trainees
 from roleplay.selectors.rounds import round_with_pairings, rounds_of_cohort, scenario_choices
@@ -71,24 +71,21 @@ def _detail_context(
     **extra,
 ) -> dict:
     """The round page. With an `arrangement` (a refused save), the editor shows what was posted,
-    not what is stored, with each error beside the pairing it is about."""
-    round_ = round_with_pairings(round_.pk)
-    absent = {absence.trainee_id for absence in round_.absences.all()}
+    not what is stored, with each error beside the pairing it is about. A closed round shows its
+    pairings read-only, so only it loads them with their people."""
+    context = {
+        "round": round_,
+        "cohort": round_.cohort,
+        "arrange_errors": refused.general if refused else [],
+        **extra,
+    }
+    if round_.status == RoundStatus.CLOSED:
+        return context | {"round": round_with_pairings(round_.pk)}
+    absent = set(round_.absences.values_list("trainee_id", flat=True))
     trainees = list(active_trainees(round_.cohort))
     if arrangement is None:
-        placement = {
-            member.trainee_id: (str(pairing.pk), member.role)
-            for pairing in round_.pairings.all()
-            for member in pairing.members.all()
-        }
-        options = {
-            str(p.pk): pairing_services.SlotOptions(p.scenario, p.client_chooses, p.locked)
-            for p in round_.pairings.all()
-        }
-        warnings = pairing_services.round_warnings(round_=round_)
-    else:
-        placement, options = arrangement.members, arrangement.options
-        warnings = pairing_services.arrangement_check(round_=round_, arrangement=arrangement)[1]
+        arrangement = pairing_services.stored_arrangement(round_=round_)
+    warnings = pairing_services.arrangement_check(round_=round_, arrangement=arrangement)[1]
     by_slot = defaultdict(list)
     by_trainee = defaultdict(list)
     for warning in warnings:
@@ -97,27 +94,22 @@ def _detail_context(
             by_trainee[trainee_id].append(warning.text)
     scenarios = list(scenario_choices(round_))
     trainee_rows, pairing_rows = editor_rows(
-        round_=round_,
+        existing=[str(pk) for pk in round_.pairings.order_by("pk").values_list("pk", flat=True)],
         trainees=trainees,
         absent=absent,
-        placement=placement,
-        options=options,
+        arrangement=arrangement,
         scenarios=scenarios,
         slot_errors=refused.by_slot if refused else {},
         slot_warnings=by_slot,
         trainee_warnings=by_trainee,
     )
-    return {
-        "round": round_,
-        "cohort": round_.cohort,
-        "present": [trainee for trainee in trainees if trainee.pk not in absent],
+    return context | {
+        "present": [(str(t.pk), t.name) for t in trainees if t.pk not in absent],
         "absentees": [trainee for trainee in trainees if trainee.pk in absent],
         "trainee_rows": trainee_rows,
         "pairing_rows": pairing_rows,
-        "arrange_errors": refused.general if refused else [],
         "scenarios": scenarios,
         "round_warnings": by_slot.get("", []),
-        **extra,
     }
 
 

@@ -240,7 +240,7 @@ def test_the_editor_costs_the_same_queries_for_one_pairing_or_three(
 
     # Session, user and the page's reads (round, pairings, members, absences, trainees, choices)
     # plus the warnings' (present trainees, do-not-pair, history, briefs read): none per row.
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(16):
         response = client.get(url)
 
     assert response.content.decode().count("has read the client brief") == 2 * count
