@@ -92,7 +92,8 @@ def editor_rows(
     """The editor's rows: one per present trainee and one per pairing (`existing`, the round's
     pairing ids in order, then any new ones in the arrangement, then EMPTY_ROWS blank ones)."""
     placement, options = arrangement.members, arrangement.options
-    posted_new = sorted({slot for slot, _ in placement.values()} - set(existing), key=_new_number)
+    stored = set(existing)
+    posted_new = sorted({slot for slot, _ in placement.values()} - stored, key=_new_number)
     slots = existing + posted_new
     number_of = {slot: n for n, slot in enumerate(slots, start=1)}
     names = {trainee.pk: trainee.name for trainee in trainees}
@@ -125,7 +126,7 @@ def editor_rows(
         pairing_rows.append(
             PairingRow(
                 number=str(number_of[slot]),
-                pairing_id=slot if slot in existing else "",
+                pairing_id=slot if slot in stored else "",
                 members=", ".join(
                     f"{name} ({PairingRole(role).label.lower()})"
                     for _, name, role in sorted(members[slot])
@@ -140,7 +141,7 @@ def editor_rows(
             )
         )
     for n in range(len(slots) + 1, len(slots) + 1 + EMPTY_ROWS):
-        pairing_rows.append(PairingRow(n, "", "", scenario_options[""], False, False, [], []))
+        pairing_rows.append(PairingRow(str(n), "", "", scenario_options[""], False, False, [], []))
     return trainee_rows, pairing_rows
 
 
