@@ -13,9 +13,11 @@ from accounts.models import User
 from roleplay.models import (
     Cohort,
     CohortMembership,
+    FeedbackResponse,
     Invitation,
     Pairing,
     PairingRole,
+    ResponseState,
     Role,
     Round,
     RoundStatus,
@@ -167,3 +169,19 @@ def get_session_for(user: User, pk: int) -> Session:
     if session is None:
         raise Http404("No such session.")
     return session
+
+
+def feedback_visible_to(user: User) -> QuerySet[FeedbackResponse]:
+    """Invariant 3: feedback about a trainee is readable by its author, the cohort's supervisors
+    (memberships now active), programme admins, and the trainee it is about once the session's
+    feedback has been revealed — submitted revisions only, never a draft."""
+    if not user.is_authenticated:
+        return FeedbackResponse.objects.none()
+    if user.is_programme_admin:
+        return FeedbackResponse.objects.all()
+    supervised = CohortMembership.objects.active().filter(user=user, role=Role.SUPERVISOR)
+    return FeedbackResponse.objects.filter(
+        Q(author=user)
+        | Q(session__pairing__round__cohort__in=supervised.values("cohort_id"))
+        | Q(about=user, state=ResponseState.SUBMITTED, session__reveal__isnull=False)
+    )

@@ -29,6 +29,7 @@ from roleplay.models import (
 from roleplay.permissions import Action, may
 
 from . import notify
+from .feedback import feedback_messages_withdraw
 from .pairing import trainees_present
 
 LATE_CANCELLATION = timedelta(hours=24)
@@ -368,14 +369,6 @@ def _schedule(session: Session) -> None:
                     f"Your session starts {when}.{_where(session)}",
                     due_at=session.start - before,
                 )
-        _queue(
-            session,
-            user,
-            MessageKind.SESSION_ENDED,
-            f"How did it go? {when}",
-            "Your session has ended. Open it in Dyad to see what comes next.",
-            due_at=session.end,
-        )
 
 
 # --- messages --------------------------------------------------------------------------------
@@ -457,6 +450,7 @@ def session_mark_no_show(*, session: Session, supervisor: User, absent: list[Use
     session.status = SessionStatus.NO_SHOW
     session.save(update_fields=["status", "updated_at"])
     session.seats.update(active=False)
+    feedback_messages_withdraw(session=session)
     return session
 
 
