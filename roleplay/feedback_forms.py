@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import forms
 
 from roleplay.models import FeedbackItem, GoalTried, ItemKind
-from roleplay.services.feedback import AnswerValue
+from roleplay.services.feedback import AnswerValue, number_text
 
 NA = "na"
 CHOICE_ERRORS = {"invalid_choice": "Choose one of the options listed."}
@@ -63,7 +63,11 @@ def _field(item: FeedbackItem) -> forms.Field:
         return forms.DecimalField(
             max_digits=7,
             widget=forms.NumberInput(
-                attrs={"step": step, "min": f"{item.minimum:g}", "max": f"{item.maximum:g}"}
+                attrs={
+                    "step": step,
+                    "min": number_text(item.minimum),
+                    "max": number_text(item.maximum),
+                }
             ),
             error_messages={"invalid": "Enter a number."},
             **common,
@@ -126,7 +130,7 @@ def initial_from(answers) -> dict:
             initial[field_name(item)] = (
                 str(int(answer.value))
                 if item.kind in (ItemKind.LIKERT, ItemKind.YES_NO)
-                else f"{answer.value:g}"
+                else number_text(answer.value)
             )
         else:
             initial[field_name(item)] = answer.text

@@ -25,7 +25,13 @@ from roleplay.models import (
     SessionStatus,
 )
 from roleplay.permissions import Action, feedback_visible_to, may
-from roleplay.services.feedback import OwedForm, form_allowed, forms_owed, window_closes_at
+from roleplay.services.feedback import (
+    OwedForm,
+    form_allowed,
+    forms_owed,
+    number_text,
+    window_closes_at,
+)
 
 
 def with_details(responses: QuerySet[FeedbackResponse]) -> QuerySet[FeedbackResponse]:
@@ -64,11 +70,11 @@ def answer_rows(response: FeedbackResponse) -> list[AnswerRow]:
                 if len(item.anchors) == int(item.maximum) - low + 1
                 else ""
             )
-            shown = f"{value} of {item.maximum:g}{label}"
+            shown = f"{value} of {number_text(item.maximum)}{label}"
         elif item.kind == ItemKind.SLIDER:
-            shown = f"{answer.value:g} of {item.maximum:g}"
+            shown = f"{number_text(answer.value)} of {number_text(item.maximum)}"
         elif item.kind == ItemKind.COUNT:
-            shown = f"{answer.value:g}"
+            shown = f"{number_text(answer.value)}"
         else:
             shown = answer.text
         rows.append(AnswerRow(prompt=item.prompt, shown=shown, key=item.key))

@@ -86,6 +86,11 @@ class OwedForm:
         return FeedbackPurpose(self.purpose).label
 
 
+def number_text(value: Decimal) -> str:
+    """7.0 → "7", 7.5 → "7.5", 10 → "10" (Decimal's own formats give "7.0" or "1E+1")."""
+    return format(value.normalize(), "f")
+
+
 # --- who writes what --------------------------------------------------------------------------
 
 
@@ -209,7 +214,9 @@ def answers_check(
             errors[item.key] = "“Not applicable” is not offered for this item."
         elif answer.value is not None and not answer.is_na:
             if item.minimum is not None and not item.minimum <= answer.value <= item.maximum:
-                errors[item.key] = f"Give a value from {item.minimum:g} to {item.maximum:g}."
+                errors[item.key] = (
+                    f"Give a value from {number_text(item.minimum)} to {number_text(item.maximum)}."
+                )
             elif answer.value != answer.value.quantize(Decimal("0.1")):
                 errors[item.key] = "Use at most one decimal place."
         elif item.kind == ItemKind.CHOICE and answer.text and answer.text not in item.choices:
@@ -239,7 +246,7 @@ def _write_answers(
 
 def _locked_response(response: FeedbackResponse, author: User) -> FeedbackResponse:
     locked = (
-        FeedbackResponse.objects.select_for_update()
+        FeedbackResponse.objects.select_for_update(of=("self",))
         .select_related("template")
         .filter(pk=response.pk, author=author)
         .first()
@@ -514,7 +521,7 @@ def feedback_requests_queue(*, session: Session) -> int:
                 subject=subject,
                 body=body,
                 link=link,
-                due_at=max(due_at, timezone.now()) if stage == "request" else due_at,
+                due_at=due_at,
             )
             queued += message is not None
     return queued
