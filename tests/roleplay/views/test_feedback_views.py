@@ -227,7 +227,7 @@ def test_supervisor_reads_drafts_and_releases_under_supervisor_policy(client, en
 
 
 def test_the_supervisor_fills_in_template_4_for_a_trainee(client, ended, supervisor):
-    session, ana, ben = ended
+    session, _, ben = ended
     client.force_login(supervisor)
     template = FeedbackTemplate.objects.get(family="builtin-supervisor", is_current=True)
     response = client.post(form_url(session, FeedbackPurpose.SUPERVISOR, ben), full_post(template))
@@ -254,3 +254,18 @@ def test_form_page_queries_do_not_grow_with_items(client, ended, admin_user):
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert counts[0] <= 15
+
+
+def test_session_page_with_both_sides_revealed_runs_a_bounded_number_of_queries(
+    client, ended, supervisor
+):
+    session, ana, ben = ended
+    client_form, therapist_form = client_and_therapist_drafts(session, ana, ben)
+    for form, author in ((client_form, ana), (therapist_form, ben)):
+        feedback.feedback_submit(response=form, author=author, answers=answers_for(form.template))
+    for viewer in (ana, supervisor):
+        client.force_login(viewer)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("session_detail", args=[session.pk]))
+        assert "Two perspectives" in page.content.decode()
+        assert len(queries) <= 15, [q["sql"][:80] for q in queries]
