@@ -269,3 +269,37 @@ def test_session_page_with_both_sides_revealed_runs_a_bounded_number_of_queries(
             page = client.get(reverse("session_detail", args=[session.pk]))
         assert "Two perspectives" in page.content.decode()
         assert len(queries) <= 15, [q["sql"][:80] for q in queries]
+
+
+def test_a_supervisor_sets_the_feedback_window_and_reveal_policy(client, cohort, supervisor):
+    client.force_login(supervisor)
+    client.post(
+        reverse("cohort_edit", args=[cohort.pk]),
+        {
+            "name": cohort.name,
+            "term_start": cohort.term_start.isoformat(),
+            "term_end": cohort.term_end.isoformat(),
+            "time_zone": cohort.time_zone,
+            "feedback_window_days": "10",
+            "reveal_policy": "supervisor",
+        },
+    )
+    cohort.refresh_from_db()
+    assert (cohort.feedback_window_days, cohort.reveal_policy) == (10, RevealPolicy.SUPERVISOR)
+    page = client.get(reverse("cohort_edit", args=[cohort.pk])).content.decode()
+    assert "Feedback window (days)" in page
+
+
+def test_notifications_show_the_request_but_not_nudges_before_they_are_due(client, ended):
+    session, ana, ben = ended
+    client.force_login(ana)
+    page = client.get(reverse("notifications")).content.decode()
+    assert "How did it go? Your feedback is waiting" in page
+    assert "Your feedback is still to write" not in page
+    client_form, _ = client_and_therapist_drafts(session, ana, ben)
+    feedback.feedback_submit(
+        response=client_form, author=ana, answers=answers_for(client_form.template)
+    )
+    with time_machine.travel(session.end + timedelta(hours=25), tick=False):
+        page = client.get(reverse("notifications")).content.decode()
+    assert "Your feedback is still to write" not in page  # withdrawn when she submitted
