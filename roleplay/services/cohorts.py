@@ -116,7 +116,8 @@ def _trainee_leave(*, cohort: Cohort, trainee: User, by: User) -> None:
             for pk in round_ids
             for kind in (MessageKind.PAIRING_PUBLISHED, MessageKind.PAIRING_CHANGED)
         ]
-        + [f"unbooked:{pk}:" for pk in pairing_ids],
+        + [f"unbooked:{pk}:" for pk in pairing_ids]
+        + [f"feedback:{pk}:" for pk in session_ids],
     )
 
 
