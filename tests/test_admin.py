@@ -23,6 +23,10 @@ CHANGELISTS = [
     "admin:roleplay_unavailability_changelist",
     "admin:roleplay_emailpreferences_changelist",
     "admin:roleplay_calendarfeed_changelist",
+    "admin:roleplay_feedbacktemplate_changelist",
+    "admin:roleplay_feedbackresponse_changelist",
+    "admin:roleplay_feedbackreveal_changelist",
+    "admin:roleplay_reflection_changelist",
     "admin:roleplay_event_changelist",
     "admin:roleplay_consent_changelist",
     "admin:roleplay_recording_changelist",
@@ -75,6 +79,14 @@ def test_every_model_of_dyad_is_in_the_admin():
         for model in apps.get_app_config(app).get_models()
         if model not in admin.site._registry and not model._meta.auto_created
     ]
-    # Members and seats are edited inline on Pairing and Session; care flags and notes are for
-    # the trainee's own supervisors only (roleplay/admin.py says why).
-    assert sorted(missing) == ["CareFlag", "Note", "PairingMember", "SessionSeat"]
+    # Edited (or shown) inline on Pairing, Session, FeedbackTemplate and FeedbackResponse; care
+    # flags and notes are for the trainee's own supervisors only (roleplay/admin.py says why).
+    assert sorted(missing) == [
+        "CareFlag",
+        "FeedbackAnswer",
+        "FeedbackItem",
+        "FeedbackScore",
+        "Note",
+        "PairingMember",
+        "SessionSeat",
+    ]

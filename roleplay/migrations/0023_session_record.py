@@ -34,7 +34,7 @@ def run(statements):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("roleplay", "0014_message_when"),
+        ("roleplay", "0021_builtin_feedback_templates"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -69,6 +69,9 @@ class Migration(migrations.Migration):
                     ("session_ended", "Session ended"),
                     ("unbooked_nudge", "Pairing not booked yet"),
                     ("weekly_digest", "Weekly digest (supervisors)"),
+                    ("feedback_nudge", "Feedback still to write"),
+                    ("feedback_closing", "Feedback window closes in 24 hours"),
+                    ("feedback_revealed", "Feedback about you can be read"),
                     ("care_flag", "A trainee asks you to check in (supervisors)"),
                 ],
                 max_length=40,

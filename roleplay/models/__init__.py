@@ -1,6 +1,23 @@
 from .calendar import CalendarFeed
-from .cohorts import Cohort, CohortMembership, Invitation, Role
+from .cohorts import Cohort, CohortMembership, Invitation, RevealPolicy, Role
 from .events import Event, EventKind
+from .feedback import (
+    SCORED_KINDS,
+    Aggregate,
+    FeedbackAnswer,
+    FeedbackItem,
+    FeedbackPurpose,
+    FeedbackResponse,
+    FeedbackReveal,
+    FeedbackScore,
+    FeedbackTemplate,
+    GoalTried,
+    ItemKind,
+    MissingRule,
+    Reflection,
+    ResponseState,
+    RevealReason,
+)
 from .messages import OPTIONAL_KINDS, EmailPreferences, Message, MessageKind, MessageState
 from .record import CareFlag, Consent, Note, NoteKind, Recording, RecordingComment
 from .rounds import DoNotPair, Pairing, PairingMember, PairingRole, Round, RoundAbsence, RoundStatus
@@ -19,6 +36,8 @@ from .sessions import (
 __all__ = [
     "ACTIVE_SESSION",
     "OPTIONAL_KINDS",
+    "SCORED_KINDS",
+    "Aggregate",
     "CalendarFeed",
     "CareFlag",
     "Cohort",
@@ -28,10 +47,20 @@ __all__ = [
     "EmailPreferences",
     "Event",
     "EventKind",
+    "FeedbackAnswer",
+    "FeedbackItem",
+    "FeedbackPurpose",
+    "FeedbackResponse",
+    "FeedbackReveal",
+    "FeedbackScore",
+    "FeedbackTemplate",
+    "GoalTried",
     "Invitation",
+    "ItemKind",
     "Message",
     "MessageKind",
     "MessageState",
+    "MissingRule",
     "Note",
     "NoteKind",
     "Pairing",
@@ -39,6 +68,10 @@ __all__ = [
     "PairingRole",
     "Recording",
     "RecordingComment",
+    "Reflection",
+    "ResponseState",
+    "RevealPolicy",
+    "RevealReason",
     "Role",
     "Room",
     "Round",

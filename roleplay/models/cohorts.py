@@ -13,6 +13,11 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", "Supervisor"
 
 
+class RevealPolicy(models.TextChoices):
+    AUTO = "auto", "When everyone has submitted, or the window closes"
+    SUPERVISOR = "supervisor", "When a supervisor releases it"
+
+
 class Cohort(models.Model):
     """A group of trainees who practise together over one term, with its supervisors."""
 
@@ -31,6 +36,17 @@ class Cohort(models.Model):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
         help_text="Session recordings are deleted this many days after they are uploaded.",
+    )
+    feedback_window_days = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="Days after a session in which its feedback is written.",
+    )
+    reveal_policy = models.CharField(
+        max_length=12,
+        choices=RevealPolicy.choices,
+        default=RevealPolicy.AUTO,
+        help_text="When trainees may read the feedback written about them.",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -36,6 +36,7 @@ from roleplay.selectors.cohorts import active_trainees
 
 from . import notify
 from .events import event_record
+from .feedback import feedback_messages_withdraw
 from .pairing import trainees_present
 
 LATE_CANCELLATION = timedelta(hours=24)
@@ -408,14 +409,6 @@ def _schedule(session: Session, *, actor: User) -> None:
                     f"Your session starts {WHEN_TOKEN}.{_where(session)}",
                     due_at=session.start - before,
                 )
-        _queue(
-            session,
-            user,
-            MessageKind.SESSION_ENDED,
-            f"How did it go? {WHEN_TOKEN}",
-            "Your session has ended. Open it in Dyad to see what comes next.",
-            due_at=session.end,
-        )
 
 
 # --- messages --------------------------------------------------------------------------------
@@ -497,6 +490,7 @@ def session_mark_no_show(*, session: Session, supervisor: User, absent: list[Use
     event_record(
         session=session, kind=EventKind.NO_SHOW, actor=supervisor, data={"people": absent_ids}
     )
+    feedback_messages_withdraw(session=session)
     return session
 
 

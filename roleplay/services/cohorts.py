@@ -9,6 +9,7 @@ from roleplay.models import (
     CohortMembership,
     MessageKind,
     PairingMember,
+    RevealPolicy,
     Role,
     RoundStatus,
     Session,
@@ -27,6 +28,8 @@ def cohort_create(
     term_start: date,
     term_end: date,
     time_zone: str,
+    feedback_window_days: int = 7,
+    reveal_policy: str = RevealPolicy.AUTO,
     recording_retention_days: int = 30,
 ) -> Cohort:
     """Whoever creates a cohort supervises it, except a programme admin (without the supervisor
@@ -36,6 +39,8 @@ def cohort_create(
         term_start=term_start,
         term_end=term_end,
         time_zone=time_zone,
+        feedback_window_days=feedback_window_days,
+        reveal_policy=reveal_policy,
         recording_retention_days=recording_retention_days,
         created_by=created_by,
     )
@@ -113,7 +118,8 @@ def _trainee_leave(*, cohort: Cohort, trainee: User, by: User) -> None:
             for pk in round_ids
             for kind in (MessageKind.PAIRING_PUBLISHED, MessageKind.PAIRING_CHANGED)
         ]
-        + [f"unbooked:{pk}:" for pk in pairing_ids],
+        + [f"unbooked:{pk}:" for pk in pairing_ids]
+        + [f"feedback:{pk}:" for pk in session_ids],
     )
 
 

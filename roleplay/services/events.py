@@ -1,8 +1,8 @@
 """Writing the session's record: one Event per change, in the transaction of the change.
 
-Every service that changes a session calls `event_record`; the feedback code calls the three
-named hooks below when a response is submitted, the feedback is revealed and a supervisor reviews
-the session. Care flags and private notes are never recorded here: the timeline is read by
+Every service that changes a session calls `event_record`; services.feedback calls the three
+named hooks below when a trainee submits feedback, when it is revealed, and when a supervisor
+submits their own form on the session (their review). Care flags and private notes are never recorded here: the timeline is read by
 everyone in the session.
 
 `data` never holds a person's name or email: people are named by id under "people", and the
@@ -26,9 +26,9 @@ def event_feedback_submitted(*, session: Session, author: User) -> Event:
     return event_record(session=session, kind=EventKind.FEEDBACK_SUBMITTED, actor=author)
 
 
-def event_revealed(*, session: Session, by: str) -> Event:
-    """`by` says what revealed it: "both-submitted", "window-closed" or "supervisor"."""
-    return event_record(session=session, kind=EventKind.REVEALED, data={"by": by})
+def event_revealed(*, session: Session, reason: str, actor: User | None = None) -> Event:
+    """`reason` says what revealed it (a RevealReason); `actor`, the supervisor who released it."""
+    return event_record(session=session, kind=EventKind.REVEALED, actor=actor, data={"by": reason})
 
 
 def event_reviewed(*, session: Session, supervisor: User) -> Event:

@@ -19,7 +19,7 @@ from roleplay.permissions import (
 )
 from roleplay.services import record
 from roleplay.uploads import upload_too_large
-from roleplay.views.sessions import _session_page
+from roleplay.views.sessions import session_page
 
 CHUNK = 64 * 1024
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -28,9 +28,9 @@ RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 def _refused(request, session, exc: record.RecordRefused, form=None, form_name=None):
     if form is not None and form_name is not None:
         form.add_error(exc.field if exc.field in form.fields else None, exc.reason)
-        return _session_page(request, session, status=exc.status, record_forms={form_name: form})
+        return session_page(request, session, status=exc.status, record_forms={form_name: form})
     messages.error(request, exc.reason)
-    return _session_page(request, session, status=exc.status)
+    return session_page(request, session, status=exc.status)
 
 
 @login_required
@@ -62,10 +62,10 @@ def recording_upload(request, pk: int):
         form = RecordingUploadForm(request.POST, {})
         form.is_valid()
         form.errors["file"] = form.error_class([record.too_large_message()])
-        return _session_page(request, session, status=413, record_forms={"upload_form": form})
+        return session_page(request, session, status=413, record_forms={"upload_form": form})
     form = RecordingUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _session_page(request, session, record_forms={"upload_form": form})
+        return session_page(request, session, record_forms={"upload_form": form})
     try:
         record.recording_upload(
             session=session, user=request.user, upload=form.cleaned_data["file"]
@@ -94,7 +94,7 @@ def recording_comment(request, pk: int):
     recording = get_recording_for(request.user, pk)
     form = CommentForm(request.POST, prefix="comment")
     if not form.is_valid():
-        return _session_page(request, recording.session, record_forms={"comment_form": form})
+        return session_page(request, recording.session, record_forms={"comment_form": form})
     try:
         record.comment_add(
             recording=recording,
@@ -177,7 +177,7 @@ def session_note(request, pk: int, kind: str):
     form = NoteForm(request.POST, prefix=kind)
     form_name = f"{kind}_note_form"
     if not form.is_valid():
-        return _session_page(request, session, record_forms={form_name: form})
+        return session_page(request, session, record_forms={form_name: form})
     try:
         record.note_save(
             session=session, kind=kind, author=request.user, text=form.cleaned_data["text"]
@@ -194,7 +194,7 @@ def care_flag_raise(request, pk: int):
     session = get_session_for(request.user, pk)
     form = CareFlagForm(request.POST)
     if not form.is_valid():
-        return _session_page(request, session, record_forms={"care_flag_form": form})
+        return session_page(request, session, record_forms={"care_flag_form": form})
     try:
         record.care_flag_raise(session=session, user=request.user, note=form.cleaned_data["note"])
     except record.RecordRefused as exc:

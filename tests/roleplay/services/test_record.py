@@ -8,13 +8,21 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 
-from roleplay.models import Event, EventKind, Message, NoteKind, Recording, SessionStatus
+from roleplay.models import (
+    Event,
+    EventKind,
+    FeedbackPurpose,
+    Message,
+    NoteKind,
+    Recording,
+    SessionStatus,
+)
 from roleplay.permissions import care_flags_visible_to, process_notes_visible_to
 from roleplay.selectors.record import session_timeline
-from roleplay.services import booking, notify, periodic, record
-from roleplay.services.events import event_feedback_submitted, event_revealed, event_reviewed
+from roleplay.services import booking, feedback, notify, periodic, record
 from tests.factories import MembershipFactory, UserFactory
 from tests.roleplay.booking_helpers import NOW
+from tests.roleplay.feedback_helpers import answers_for, client_and_therapist_drafts
 from tests.roleplay.record_helpers import schedule, wav_bytes, wav_upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
@@ -107,16 +115,30 @@ def test_a_reminder_sent_is_recorded_and_other_messages_are_not(pair, supervisor
     assert event.data == {"people": [ana.pk], "kind": "Reminder 24 hours before"}
 
 
-def test_the_feedback_hooks_record_submission_reveal_and_review(session, pair, supervisor):
-    _, ana, _ = pair
-    event_feedback_submitted(session=session, author=ana)
-    event_revealed(session=session, by="both-submitted")
-    event_reviewed(session=session, supervisor=supervisor)
-    assert kinds(session)[-3:] == [
+def test_feedback_submitted_revealed_and_reviewed_are_in_the_timeline(session, pair, supervisor):
+    _, ana, ben = pair
+    with time_machine.travel(session.end + timedelta(minutes=1), tick=False):
+        periodic.sessions_complete()
+        session.refresh_from_db()
+        for response in client_and_therapist_drafts(session, ana, ben):
+            feedback.feedback_submit(
+                response=response, author=response.author, answers=answers_for(response.template)
+            )
+        review = feedback.feedback_start(
+            session=session, author=supervisor, about=ben, purpose=FeedbackPurpose.SUPERVISOR
+        )
+        feedback.feedback_submit(
+            response=review, author=supervisor, answers=answers_for(review.template)
+        )
+
+    assert kinds(session)[-5:] == [
+        ("ended", None),
         ("feedback_submitted", "Ana"),
+        ("feedback_submitted", "Ben"),
         ("revealed", None),
         ("reviewed", "Sam Supervisor"),
     ]
+    assert session.events.get(kind="revealed").data == {"by": "both_submitted"}
 
 
 def test_events_are_never_edited(session):
