@@ -109,7 +109,8 @@ def build_world(n: int) -> None:
         CalendarFeed.objects.create(user=first, token_hash=f"{first.pk:064d}")
         Authenticator.objects.create(user=first, type="recovery_codes", data={"seed": "x"})
         Group.objects.create(name=f"Group {i}").permissions.add(*Permission.objects.all()[:n])
-        Site.objects.create(domain=f"site{i}.example.org", name=f"Site {i}")
+        # An explicit id: the migration that made site 1 left the id sequence behind it.
+        Site.objects.create(id=100 + i, domain=f"site{i}.example.org", name=f"Site {i}")
         schedules = {
             "interval": IntervalSchedule.objects.create(every=i + 1, period="minutes"),
             "crontab": CrontabSchedule.objects.create(minute=str(i), hour="4"),
@@ -149,15 +150,15 @@ def _pages(client, user, model, model_admin) -> dict[str, list[str]]:
     pages["changelist"], html = _queries(client, reverse("admin:{}_{}_changelist".format(*info)))
     noun = model._meta.verbose_name if rows == 1 else model._meta.verbose_name_plural
     assert f"{rows} {noun}" in html
-    if model_admin.search_fields:
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    if model_admin.get_search_fields(request):
         url = reverse("admin:{}_{}_changelist".format(*info))
         pages["search"], html = _queries(client, url, {"q": "e"})
 
     change = reverse("admin:{}_{}_change".format(*info), args=[obj.pk])
     pages["change"], html = _queries(client, change)
     assert escape(Truncator(str(obj)).words(18)) in html
-    request = RequestFactory().get("/admin/")
-    request.user = user
     if model_admin.has_add_permission(request):
         pages["add"], html = _queries(client, reverse("admin:{}_{}_add".format(*info)))
         assert f"Add {model._meta.verbose_name}" in html
@@ -183,7 +184,7 @@ def test_admin_pages_run_as_many_queries_for_three_rows_as_for_one(
         for page in one
         if len(one[page]) != len(three[page])
     }
-    assert grew == {}
+    assert grew == {}, "\n".join(f"{page}: {what}" for page, what in grew.items())
 
 
 def _repeated(one: list[str], three: list[str]) -> str:
@@ -196,4 +197,5 @@ def _repeated(one: list[str], three: list[str]) -> str:
 
 
 def _shape(sql: str) -> str:
+    sql = re.sub(r"^(DECLARE .*? FOR )?SELECT .*? FROM ", "SELECT … FROM ", sql)
     return re.sub(r"'[^']*'|\b\d+\b", "?", sql)

@@ -60,7 +60,8 @@ class Round(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.cohort} — {self.name}"
+        # Not the cohort's name too: the admin calls this once per row and per option.
+        return self.name
 
     @property
     def is_draft(self) -> bool:
@@ -109,7 +110,7 @@ class Pairing(models.Model):
         ordering = ["round", "pk"]
 
     def __str__(self) -> str:
-        return f"Pairing {self.pk} in {self.round}"
+        return f"Pairing {self.pk}"
 
 
 class PairingMember(models.Model):
