@@ -16,9 +16,16 @@ from decimal import Decimal
 import pytest
 from allauth.mfa.models import Authenticator
 from django.contrib import admin
+from django.contrib.admin.widgets import (
+    AutocompleteSelect,
+    AutocompleteSelectMultiple,
+    ForeignKeyRawIdWidget,
+    ManyToManyRawIdWidget,
+)
 from django.contrib.auth.models import Group, Permission
 from django.contrib.sites.models import Site
 from django.db import connection, transaction
+from django.forms import ModelChoiceField
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -41,6 +48,7 @@ from roleplay.models import (
     PairingMember,
     PairingRole,
     Room,
+    Round,
     RoundAbsence,
     Session,
     SessionSeat,
@@ -55,6 +63,7 @@ from tests.factories import (
     ScenarioFactory,
     UserFactory,
 )
+from tests.html import text_by_id
 
 pytestmark = pytest.mark.django_db
 
@@ -199,3 +208,129 @@ def _repeated(one: list[str], three: list[str]) -> str:
 def _shape(sql: str) -> str:
     sql = re.sub(r"^(DECLARE .*? FOR )?SELECT .*? FROM ", "SELECT … FROM ", sql)
     return re.sub(r"'[^']*'|\b\d+\b", "?", sql)
+
+
+GROWING_APPS = {"accounts", "roleplay"}
+LOOKUP_WIDGETS = (
+    AutocompleteSelect,
+    AutocompleteSelectMultiple,
+    ForeignKeyRawIdWidget,
+    ManyToManyRawIdWidget,
+)
+
+
+def _forms(model_admin, request):
+    yield model_admin.model.__name__, model_admin.get_form(request)
+    for inline in model_admin.get_inline_instances(request):
+        yield inline.model.__name__, inline.get_formset(request).form
+
+
+@pytest.mark.parametrize(
+    ("model", "model_admin"), REGISTERED, ids=[model._meta.label for model, _ in REGISTERED]
+)
+def test_every_choice_of_a_growing_table_is_looked_up_not_listed(admin_user, model, model_admin):
+    """A select box lists every row of the related table: fine for crontab schedules, not for
+    2,000 people or 600 rounds. Choices from Dyad's own tables use autocomplete or a raw id."""
+    request = RequestFactory().get("/admin/")
+    request.user = admin_user
+    listed = [
+        f"{form_name}.{name} → {field.queryset.model.__name__}"
+        for form_name, form in _forms(model_admin, request)
+        for name, field in form.base_fields.items()
+        if isinstance(field, ModelChoiceField)
+        and field.queryset.model._meta.app_label in GROWING_APPS
+        and not isinstance(getattr(field.widget, "widget", field.widget), LOOKUP_WIDGETS)
+    ]
+    assert listed == []
+
+
+@pytest.mark.parametrize(
+    ("model", "model_admin"), REGISTERED, ids=[model._meta.label for model, _ in REGISTERED]
+)
+def test_no_list_column_looks_its_label_up_among_hundreds_of_choices(
+    admin_user, model, model_admin
+):
+    """Django labels a column with choices by rebuilding all of them for every row; ~600 time
+    zones made that the user list's main cost."""
+    request = RequestFactory().get("/admin/")
+    request.user = admin_user
+    columns = [
+        name
+        for name in model_admin.get_list_display(request)
+        if isinstance(name, str)
+        and name in {field.name for field in model._meta.fields}
+        and len(model._meta.get_field(name).flatchoices) > 50
+    ]
+    assert columns == []
+
+
+def test_round_and_pairing_names_need_no_query(django_assert_num_queries):
+    round_ = RoundFactory(name="Round A")
+    pairing = Pairing.objects.create(round=round_)
+    round_, pairing = Round.objects.get(pk=round_.pk), Pairing.objects.get(pk=pairing.pk)
+    with django_assert_num_queries(0):
+        names = [str(round_), str(pairing)]
+    assert names == ["Round A", f"Pairing {pairing.pk}"]
+
+
+def test_the_outbox_has_one_index_by_recipient_not_two():
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Message._meta.db_table)
+    by_recipient = sorted(
+        info["columns"]
+        for info in constraints.values()
+        if info["index"] and info["columns"][0] == "recipient_id"
+    )
+    assert by_recipient == [["recipient_id", "read_at"]]
+
+
+def test_the_outbox_list_reads_the_newest_messages_from_an_index(client, admin_user):
+    Message.objects.create(
+        kind="pairing_published", recipient=admin_user, dedupe_key="k", subject="s", body="b"
+    )
+    client.force_login(admin_user)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("admin:roleplay_message_changelist"))
+    (listing,) = [
+        query["sql"]
+        for query in captured.captured_queries
+        if 'FROM "roleplay_message"' in query["sql"] and "ORDER BY" in query["sql"]
+    ]
+    with connection.cursor() as cursor:
+        # A handful of rows would be read and sorted anyway; ask whether millions could be
+        # read in order, without sorting them.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {listing} LIMIT 100")  # as it runs past one page of rows
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert ("message_newest_first" in plan, "Sort" in plan) == (True, False), plan
+
+
+def _outbox_row(recipient, key: str, subject: str) -> Message:
+    return Message.objects.create(
+        kind="pairing_published", recipient=recipient, dedupe_key=key, subject=subject, body="b"
+    )
+
+
+def test_the_outbox_search_finds_people_and_key_prefixes_and_counts_once(client, admin_user):
+    ana = UserFactory(display_name="Ana Alvarez", email="ana@example.org")
+    ben = UserFactory(display_name="Ben Brown", email="ben@example.org")
+    _outbox_row(ana, "session:41:0:session_confirmed:1", "Session confirmed")
+    _outbox_row(ben, "session:42:0:session_confirmed:2", "Session confirmed")
+    _outbox_row(ben, "digest:2:2026-W10", "Your weekly digest")
+    client.force_login(admin_user)
+    url = reverse("admin:roleplay_message_changelist")
+
+    def found(term: str) -> tuple[list[str], bool]:
+        response = client.get(url, {"q": term})
+        recipients = re.findall(
+            r'<td class="field-recipient[^"]*">([^<]*)</td>', response.content.decode()
+        )
+        n = len(recipients)
+        counted = f"{n} result{'' if n == 1 else 's'} ( Show all )"  # not "(3 total)"
+        return sorted(recipients), counted in text_by_id(response, "changelist-search")
+
+    assert found("alvarez") == (["Ana Alvarez"], True)
+    assert found("ben@example") == (["Ben Brown", "Ben Brown"], True)
+    assert found("session:42:") == (["Ben Brown"], True)
+    assert found("weekly digest") == ([], True)  # subjects are not searched: that reads them all
