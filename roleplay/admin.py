@@ -114,7 +114,16 @@ class CohortMembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "cohort", "role", "status", "send_attempts", "sent_at", "expires_at"]
+    list_display = [
+        "email",
+        "cohort",
+        "role",
+        "status",
+        "send_attempts",
+        "last_error",
+        "sent_at",
+        "expires_at",
+    ]
     list_filter = ["role", ("sent_at", admin.EmptyFieldListFilter), "cohort"]
     search_fields = ["email", "name", "cohort__name"]
     list_select_related = ["cohort"]
@@ -202,7 +211,16 @@ class RoundAbsenceAdmin(admin.ModelAdmin):
 class MessageAdmin(admin.ModelAdmin):
     """The outbox: failed messages are visible here, never silently dropped."""
 
-    list_display = ["subject", "kind", "recipient", "state", "attempts", "due_at", "sent_at"]
+    list_display = [
+        "subject",
+        "kind",
+        "recipient",
+        "state",
+        "attempts",
+        "last_error",
+        "due_at",
+        "sent_at",
+    ]
     list_filter = ["state", "kind"]
     # What get_search_results searches; listed so that the search box shows.
     search_fields = ["recipient__email", "recipient__display_name", "dedupe_key"]

@@ -30,6 +30,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.validators import one_line, validate_single_line
 from roleplay.models import Cohort, CohortMembership, Invitation, Role
+from roleplay.models.cohorts import INVITATION_MAX_SEND_ATTEMPTS
 
 from .cohorts import membership_add
 from .queue import enqueue_on_commit
@@ -38,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 TOKEN_SALT = "dyad.invitation"
 STUCK_AFTER = timedelta(minutes=10)
-MAX_SEND_ATTEMPTS = 5
+MAX_SEND_ATTEMPTS = INVITATION_MAX_SEND_ATTEMPTS
 MAX_ROWS = 500
 MAX_NAME_LENGTH = 120
 
@@ -197,7 +198,9 @@ def invitations_create(
             expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
         _queue_send(invitation)
-        outcomes.append(RowOutcome(row.line, email, row.name, True, f"Invitation sent to {email}."))
+        outcomes.append(
+            RowOutcome(row.line, email, row.name, True, f"Invitation queued for {email}.")
+        )
     return outcomes
 
 

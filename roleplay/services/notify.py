@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -143,6 +143,19 @@ def messages_withdraw(*, dedupe_key_prefix: str) -> int:
     return Message.objects.filter(
         dedupe_key__startswith=dedupe_key_prefix, state=MessageState.PENDING
     ).update(state=MessageState.WITHDRAWN)
+
+
+def messages_withdraw_for(*, recipient: User, dedupe_key_prefixes: list[str]) -> int:
+    """Withdraw the messages not yet sent to `recipient` about the given causes (someone who left
+    a cohort is told nothing more about it)."""
+    if not dedupe_key_prefixes:
+        return 0
+    about = Q()
+    for prefix in dedupe_key_prefixes:
+        about |= Q(dedupe_key__startswith=prefix)
+    return Message.objects.filter(about, recipient=recipient, state=MessageState.PENDING).update(
+        state=MessageState.WITHDRAWN
+    )
 
 
 def messages_mark_read(*, recipient: User) -> int:

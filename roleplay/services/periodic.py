@@ -5,15 +5,17 @@ conditional updates, and it looks at the database, never at what the broker deli
 import zoneinfo
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from roleplay.models import (
     ACTIVE_SESSION,
+    CohortMembership,
     MessageKind,
     Pairing,
+    PairingMember,
     Role,
     RoundStatus,
     Session,
@@ -46,7 +48,11 @@ def sessions_complete(*, now: datetime | None = None) -> int:
 
 
 def _unbooked_pairings(now: datetime, before: timedelta):
+    """Published pairings not booked yet, with their members who still belong to the cohort."""
     booked = Session.objects.filter(pairing=OuterRef("pk"), status__in=ACTIVE_SESSION)
+    still_in = CohortMembership.objects.active().filter(
+        cohort=OuterRef("round__cohort"), user=OuterRef("trainee")
+    )
     return (
         Pairing.objects.filter(
             round__status=RoundStatus.PUBLISHED,
@@ -55,7 +61,12 @@ def _unbooked_pairings(now: datetime, before: timedelta):
         )
         .exclude(Exists(booked))
         .select_related("round__cohort")
-        .prefetch_related("members__trainee")
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=PairingMember.objects.filter(Exists(still_in)).select_related("trainee"),
+            )
+        )
     )
 
 

@@ -210,7 +210,9 @@ def round_publish(request, pk: int):
     except pairing_services.ArrangementRefused as exc:
         messages.error(request, " ".join(exc.errors))
     else:
-        messages.success(request, f"Published. {count} trainees are told their pairing.")
+        messages.success(
+            request, f"Published. A notice of their pairing is queued for {count} trainees."
+        )
     return redirect("round_detail", pk=pk)
 
 

@@ -37,12 +37,14 @@ def pairing_book(request, pk: int):
             session = booking.session_schedule_directly(
                 pairing=pairing, supervisor=request.user, **form.cleaned_data
             )
-            messages.success(request, "The session is scheduled; everyone is told.")
+            messages.success(
+                request, "The session is scheduled; a confirmation is queued for everyone."
+            )
         else:
             session = booking.session_propose(
                 pairing=pairing, proposer=request.user, **form.cleaned_data
             )
-            messages.success(request, "Proposed. Your partners are asked to confirm.")
+            messages.success(request, "Proposed. A request to confirm is queued for your partners.")
     except booking.BookingRefused as exc:
         return pairing_page(request, pairing, booking_form=_refused(form, exc))
     return redirect("session_detail", pk=session.pk)
@@ -59,7 +61,6 @@ def _session_page(request, session, *, booking_form=None, cancel_form=None, rema
     mine = next((seat for seat in seats if seat.user_id == request.user.pk), None)
     open_ = session.status in (SessionStatus.PROPOSED, SessionStatus.SCHEDULED)
     now = timezone.now()
-    left_behind = bool(mine and session.status == SessionStatus.NO_SHOW and not mine.no_show)
     context = {
         "session": session,
         # A stored link could have any scheme a URLField allows (ftp://…); only the web's are
@@ -77,7 +78,7 @@ def _session_page(request, session, *, booking_form=None, cancel_form=None, rema
             rematch_form
             or RematchForm(candidates=booking.rematch_candidates(session, request.user))
         )
-        if left_behind and not session.rematches.exists()
+        if booking.rematch_offered_to(session, request.user)
         else None,
         "may_confirm": bool(
             mine
@@ -137,7 +138,7 @@ def session_cancel(request, pk: int):
         booking.session_cancel(session=session, user=request.user, **form.cleaned_data)
     except booking.BookingRefused as exc:
         return _session_page(request, session, cancel_form=_refused(form, exc))
-    messages.success(request, "The session is cancelled and your partners are told.")
+    messages.success(request, "The session is cancelled; a notice is queued for your partners.")
     return redirect("session_detail", pk=pk)
 
 

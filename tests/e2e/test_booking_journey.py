@@ -94,7 +94,7 @@ def test_propose_confirm_subscribe_then_reschedule_across_time_zones(
     page.get_by_label("Start").fill(field_value(start, LONDON))
     page.get_by_role("button", name="Propose this time").click()
     expect(page.get_by_role("status")).to_contain_text(
-        "Proposed. Your partners are asked to confirm."
+        "Proposed. A request to confirm is queued for your partners."
     )
     expect(page.get_by_role("heading", level=1)).to_contain_text(
         f"{ROUND}: {shown(start, LONDON)}–"

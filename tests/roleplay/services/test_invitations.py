@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from roleplay.models import CohortMembership, Invitation, Role
+from roleplay.permissions import may_create_cohort
 from roleplay.services import invitations as svc
 from roleplay.services.cohorts import membership_add, membership_end
 from roleplay.services.invitations import InviteRow
@@ -270,7 +271,7 @@ def test_a_supervisor_invitation_makes_a_supervisor(cohort):
     user = svc.invitation_accept_with_new_account(
         invitation=invitation, display_name="Sup", time_zone="UTC", password="s3cret-pass"
     )
-    assert User.objects.get(pk=user.pk).is_supervisor
+    assert may_create_cohort(User.objects.get(pk=user.pk))
     assert CohortMembership.objects.get(cohort=cohort, user=user).role == Role.SUPERVISOR
 
 
