@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.db import models
 from django.db.models import Q
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import (
@@ -186,6 +187,7 @@ class PairingAdmin(admin.ModelAdmin):
     list_display = ["pk", "round", "round__cohort", "scenario", "client_chooses", "locked"]
     list_filter = ["locked", "client_chooses"]
     search_fields = ["round__name", "members__trainee__email", "members__trainee__display_name"]
+    show_full_result_count = False
     list_select_related = ["round__cohort", "scenario"]
     autocomplete_fields = ["round", "scenario"]
     inlines = [PairingMemberInline]
@@ -260,6 +262,7 @@ class SessionAdmin(admin.ModelAdmin):
         "pk",
         "pairing",
         "pairing__round",
+        "pairing__round__cohort",
         "start",
         "end",
         "status",
@@ -269,11 +272,13 @@ class SessionAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "late_cancellation"]
     search_fields = ["seats__user__email", "seats__user__display_name", "pairing__round__name"]
-    list_select_related = ["pairing__round", "room"]
+    show_full_result_count = False  # a year holds 100,000 sessions; a search counts only its own
+    list_select_related = ["pairing__round__cohort", "room"]
     date_hierarchy = "start"
     inlines = [SessionSeatInline]
     raw_id_fields = ["pairing", "rematch_of"]
     autocomplete_fields = ["room", "proposed_by", "cancelled_by"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Room)
