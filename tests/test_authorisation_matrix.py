@@ -168,13 +168,18 @@ ENTRIES: dict[str, Entry] = {
     "round_accept": Entry(round_, POST_ONLY, only(MANAGERS, 302)),
     "round_arrange": Entry(round_, POST_ONLY, only(MANAGERS, 200)),
     "round_publish": Entry(round_, POST_ONLY, only(MANAGERS, 302)),
-    "round_close": Entry(round_, POST_ONLY, only(MANAGERS, 302)),
+    # GET asks for confirmation; POST closes.
+    "round_close": Entry(round_, only(MANAGERS, 200), only(MANAGERS, 302)),
+    "round_reopen": Entry(round_, POST_ONLY, only(MANAGERS, 302)),
+    "round_bookings": Entry(round_, only(MANAGERS, 200), only(MANAGERS, 200)),
     "round_absence": Entry(round_, POST_ONLY, only(MANAGERS, 404)),
     "my_pairings": Entry(none, signed_in(200), signed_in(200)),
     "pairing_detail": Entry(
         pairing, only(MANAGERS | {"trainee"}, 200), only(MANAGERS | {"trainee"}, 200)
     ),
     "pairing_book": Entry(pairing, POST_ONLY, only(MANAGERS | {"trainee"}, 200)),
+    # The pairing's own trainee sees the pairing, but reminding it is for its supervisors.
+    "pairing_nudge": Entry(pairing, POST_ONLY, only(MANAGERS, 302) | {"trainee": 403}),
     "session_detail": Entry(
         session, only(MANAGERS | {"trainee"}, 200), only(MANAGERS | {"trainee"}, 200)
     ),
@@ -188,7 +193,10 @@ ENTRIES: dict[str, Entry] = {
     "calendar_regenerate": Entry(none, POST_ONLY, signed_in(200)),
     "session_confirm": Entry(session, POST_ONLY, only(MANAGERS | {"trainee"}, 302)),
     "session_reschedule": Entry(session, POST_ONLY, only(MANAGERS | {"trainee"}, 200)),
-    "session_cancel": Entry(session, POST_ONLY, only(MANAGERS | {"trainee"}, 200)),
+    # GET asks for confirmation (and the reason); an empty POST is asked again.
+    "session_cancel": Entry(
+        session, only(MANAGERS | {"trainee"}, 200), only(MANAGERS | {"trainee"}, 200)
+    ),
     "session_check_in": Entry(session, POST_ONLY, only(MANAGERS | {"trainee"}, 302)),
     "session_no_show": Entry(session, POST_ONLY, only(MANAGERS | {"trainee"}, 302)),
     "session_rematch": Entry(session, POST_ONLY, only(MANAGERS | {"trainee"}, 200)),

@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from roleplay import formats
+from roleplay.formats import WHEN_TOKEN
 from roleplay.models import (
     ACTIVE_SESSION,
     MessageKind,
@@ -60,8 +62,8 @@ def _check_time(*, pairing: Pairing, start: datetime, end: datetime, actor: User
         )
     if start < round_.opens or end > round_.closes:
         raise BookingRefused(
-            f"Choose a time inside the booking window, {_local(round_.opens, actor):%d %b %H:%M} "
-            f"to {_local(round_.closes, actor):%d %b %H:%M}.",
+            f"Choose a time inside the booking window, {formats.when(round_.opens, actor.time_zone)} "
+            f"to {formats.when(round_.closes, actor.time_zone)}.",
             field="start",
         )
     _check_guard(round_=round_, start=start, actor=actor, doing="book", field="start")
@@ -324,7 +326,7 @@ def session_cancel(*, session: Session, user: User, reason: str) -> Session:
                 session,
                 person,
                 MessageKind.SESSION_CANCELLED,
-                f"{_when(session, person)} is cancelled",
+                f"{WHEN_TOKEN} is cancelled",
                 f"{user.name} cancelled the session: {session.cancel_reason}",
             )
     if session.late_cancellation:
@@ -338,7 +340,7 @@ def session_cancel(*, session: Session, user: User, reason: str) -> Session:
                 session,
                 supervisor,
                 MessageKind.LATE_CANCELLATION,
-                f"Late cancellation: {_when(session, supervisor)}",
+                f"Late cancellation: {WHEN_TOKEN}",
                 f"{user.name} cancelled a session less than 24 hours before it starts. "
                 f"Reason: {session.cancel_reason}",
             )
@@ -368,13 +370,12 @@ def _schedule(session: Session) -> None:
             field="start",
         ) from exc
     for user, role in people:
-        when = _when(session, user)
         _queue(
             session,
             user,
             MessageKind.SESSION_CONFIRMED,
-            f"Confirmed: {when}",
-            f"Your {PairingRole(role).label.lower()} session is booked for {when}.{_where(session)}",
+            f"Confirmed: {WHEN_TOKEN}",
+            f"Your {PairingRole(role).label.lower()} session is booked for {WHEN_TOKEN}.{_where(session)}",
         )
         for kind, before in (
             (MessageKind.REMINDER_24H, timedelta(hours=24)),
@@ -385,26 +386,21 @@ def _schedule(session: Session) -> None:
                     session,
                     user,
                     kind,
-                    f"Reminder: {when}",
-                    f"Your session starts {when}.{_where(session)}",
+                    f"Reminder: {WHEN_TOKEN}",
+                    f"Your session starts {WHEN_TOKEN}.{_where(session)}",
                     due_at=session.start - before,
                 )
         _queue(
             session,
             user,
             MessageKind.SESSION_ENDED,
-            f"How did it go? {when}",
+            f"How did it go? {WHEN_TOKEN}",
             "Your session has ended. Open it in Dyad to see what comes next.",
             due_at=session.end,
         )
 
 
 # --- messages --------------------------------------------------------------------------------
-
-
-def _when(session: Session, user: User) -> str:
-    local = _local(session.start, user)
-    return f"{local:%A %d %B, %H:%M} ({user.time_zone})"
 
 
 def _where(session: Session) -> str:
@@ -424,21 +420,21 @@ def _queue(session, user, kind, subject, body, due_at=None) -> None:
         body=body,
         link=reverse("session_detail", args=[session.pk]),
         due_at=due_at,
+        when=session.start,
     )
 
 
 def _notify_waiting(session, people, actor, kind) -> None:
+    verb = "proposes" if kind == MessageKind.PROPOSAL_WAITING else "moved your session to"
     for person, _role in people:
         if person.pk == actor.pk:
             continue
-        when = _when(session, person)
-        verb = "proposes" if kind == MessageKind.PROPOSAL_WAITING else "moved your session to"
         _queue(
             session,
             person,
             kind,
-            f"{actor.name} {verb} {when}",
-            f"{actor.name} {verb} {when}. Confirm it or suggest another time.",
+            f"{actor.name} {verb} {WHEN_TOKEN}",
+            f"{actor.name} {verb} {WHEN_TOKEN}. Confirm it or suggest another time.",
         )
 
 
@@ -575,7 +571,7 @@ def sessions_free_for_departure(*, cohort, departed: User, by: User) -> int:
                     session,
                     person,
                     MessageKind.SESSION_CANCELLED,
-                    f"{_when(session, person)} is cancelled",
+                    f"{WHEN_TOKEN} is cancelled",
                     f"{departed.name} has left {cohort.name}, so your session is cancelled. "
                     "Open it in Dyad to practise with another trainee of the round instead.",
                 )

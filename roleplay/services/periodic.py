@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from roleplay.formats import WHEN_TOKEN
 from roleplay.models import (
     ACTIVE_SESSION,
     CohortMembership,
@@ -94,7 +95,6 @@ def _supervisors(cohort_id: int):
 
 def _nudge(pairing: Pairing, user: User, stage: str, now: datetime) -> int:
     round_ = pairing.round
-    closes = timezone.localtime(round_.closes, zoneinfo.ZoneInfo(user.time_zone))
     names = ", ".join(m.trainee.name for m in pairing.members.all())
     is_member = any(m.trainee_id == user.pk for m in pairing.members.all())
     message = notify.message_queue(
@@ -103,13 +103,14 @@ def _nudge(pairing: Pairing, user: User, stage: str, now: datetime) -> int:
         dedupe_key=f"unbooked:{pairing.pk}:{stage}:{user.pk}",
         subject=f"{round_.name}: not booked yet",
         body=(
-            f"Your pairing has not booked a session, and booking closes {closes:%A %d %B, %H:%M}."
+            f"Your pairing has not booked a session, and booking closes {WHEN_TOKEN}."
             if is_member
             else f"{names} have not booked their {round_.name} session; booking closes "
-            f"{closes:%A %d %B, %H:%M}."
+            f"{WHEN_TOKEN}."
         ),
         link=reverse("pairing_detail", args=[pairing.pk]),
         due_at=now,
+        when=round_.closes,
     )
     return int(message is not None)
 

@@ -55,7 +55,7 @@ def session_detail(request, pk: int):
     return _session_page(request, get_session_for(request.user, pk))
 
 
-def _session_page(request, session, *, booking_form=None, cancel_form=None, rematch_form=None):
+def _session_page(request, session, *, booking_form=None, rematch_form=None):
     """The session page; a refused form is passed back in bound, with its errors on it."""
     seats = list(session.seats.select_related("user").order_by("role"))
     mine = next((seat for seat in seats if seat.user_id == request.user.pk), None)
@@ -91,7 +91,6 @@ def _session_page(request, session, *, booking_form=None, cancel_form=None, rema
             rooms=_rooms(session.pairing.round.cohort),
             initial={"start": session.start, "room": session.room, "video_url": session.video_url},
         ),
-        "cancel_form": cancel_form or CancelForm(),
     }
     return render(request, "roleplay/session_detail.html", context)
 
@@ -127,17 +126,32 @@ def session_reschedule(request, pk: int):
     return redirect("session_detail", pk=pk)
 
 
+def _cancel_page(request, session, form):
+    """The confirmation step: what cancelling does and who is told, with the reason asked for
+    (kept as typed, its error beside it, when refused)."""
+    partners = [
+        seat.user.name
+        for seat in session.seats.select_related("user").order_by("user_id")
+        if seat.user_id != request.user.pk
+    ]
+    return render(
+        request,
+        "roleplay/session_cancel.html",
+        {"session": session, "form": form, "partners": partners},
+    )
+
+
 @login_required
-@require_POST
 def session_cancel(request, pk: int):
+    """Asks first, saying who will be told; the reason is asked for on the same page."""
     session = get_session_for(request.user, pk)
-    form = CancelForm(request.POST)
-    if not form.is_valid():
-        return _session_page(request, session, cancel_form=form)
+    form = CancelForm(request.POST or None)
+    if not (request.method == "POST" and form.is_valid()):
+        return _cancel_page(request, session, form)
     try:
         booking.session_cancel(session=session, user=request.user, **form.cleaned_data)
     except booking.BookingRefused as exc:
-        return _session_page(request, session, cancel_form=_refused(form, exc))
+        return _cancel_page(request, session, _refused(form, exc))
     messages.success(request, "The session is cancelled; a notice is queued for your partners.")
     return redirect("session_detail", pk=pk)
 

@@ -24,7 +24,7 @@ def test_the_pairing_page_suggests_times_everyone_is_free(client, pair):
     client.force_login(ana)
     page = text_of(client.get(reverse("pairing_detail", args=[pairing.pk])))
     assert "Times when everyone is free (in your zone, Europe/London)" in page
-    assert "Propose Tue 2 Mar, 14:00" in page
+    assert "Propose Tuesday 2 March, 14:00" in page
     assert 'value="2027-03-02T14:00"' in page
 
 

@@ -53,7 +53,7 @@ def test_unbooked_pairings_are_listed_with_the_next_step(client, cohort, pair):
     client.force_login(ana)
     page = client.get(reverse("dashboard")).content.decode()
     assert section(page, "Sessions to book") == (
-        "Round A: you are the client with Ben — book by Saturday 10 April. Next: propose a time"
+        "Round A: you are the client with Ben — book by Saturday 10 April, 10:00. Next: propose a time"
     )
     assert f'<a href="{reverse("pairing_detail", args=[pairing.pk])}">propose a time</a>' in page
 
