@@ -334,3 +334,25 @@ def test_the_outbox_search_finds_people_and_key_prefixes_and_counts_once(client,
     assert found("ben@example") == (["Ben Brown", "Ben Brown"], True)
     assert found("session:42:") == (["Ben Brown"], True)
     assert found("weekly digest") == ([], True)  # subjects are not searched: that reads them all
+
+
+def test_the_whole_outbox_is_counted_from_statistics_once_it_is_large(
+    client, admin_user, monkeypatch
+):
+    """Counting a million rows exactly costs more than the rest of the page; an unfiltered
+    outbox that large shows PostgreSQL's estimate (from the last ANALYZE), a filtered one the
+    exact count."""
+    from roleplay.admin import EstimatedCountPaginator
+
+    monkeypatch.setattr(EstimatedCountPaginator, "estimate_above", 2)  # not a million, for speed
+    for key in "abc":
+        _outbox_row(admin_user, key, "Your pairing")
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Message._meta.db_table}")
+    _outbox_row(admin_user, "d", "Your pairing")  # written since the statistics were taken
+    client.force_login(admin_user)
+    url = reverse("admin:roleplay_message_changelist")
+
+    whole = text_by_id(client.get(url), "changelist-form")
+    pending = text_by_id(client.get(url, {"state__exact": "pending"}), "changelist-form")
+    assert ("3 messages" in whole, "4 messages" in pending) == (True, True)
