@@ -39,6 +39,7 @@ from django_celery_beat.models import (
     SolarSchedule,
 )
 
+from accounts.models import AuditEvent
 from roleplay.models import (
     CalendarFeed,
     DoNotPair,
@@ -117,6 +118,12 @@ def build_world(n: int) -> None:
         EmailPreferences.objects.create(user=first, muted_kinds=["reminder_1h"])
         CalendarFeed.objects.create(user=first, token_hash=f"{first.pk:064d}")
         Authenticator.objects.create(user=first, type="recovery_codes", data={"seed": "x"})
+        AuditEvent.objects.create(
+            actor=cohort.created_by,
+            actor_label=f"account {cohort.created_by.pk} (supervisor)",
+            action=AuditEvent.Action.DATA_EXPORTED,
+            subject_label=f"account {first.pk} (trainee)",
+        )
         Group.objects.create(name=f"Group {i}").permissions.add(*Permission.objects.all()[:n])
         # An explicit id: the migration that made site 1 left the id sequence behind it.
         Site.objects.create(id=100 + i, domain=f"site{i}.example.org", name=f"Site {i}")
