@@ -34,7 +34,7 @@ def run(statements):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("roleplay", "0021_builtin_feedback_templates"),
+        ("roleplay", "0022_message_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
