@@ -84,6 +84,7 @@ takes about 1 ms, and recognising 998 rounds of round-robin history about 0.1 s.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -522,6 +523,9 @@ class _Round:
         if self.n >= SPARSE_MIN_NODES:
             for degree in (SPARSE_DEGREE, SPARSE_REFINE_DEGREE):
                 edges, cheapest = self.sparse_edges(degree)
+                free = _perfect_matching(nodes, [k for k, c in edges.items() if c == 0])
+                if free is not None:
+                    return _pairs_solution(free, edges)  # costs nothing at all: optimal
                 mate = self.match(nodes, edges)
                 if mate is None:
                     continue
@@ -555,6 +559,10 @@ class _Round:
             for degree in (SPARSE_DEGREE, SPARSE_REFINE_DEGREE):
                 edges, cheapest = self.sparse_edges(degree)
                 edges.update(self.observer_edges(z))
+                free = _perfect_matching(nodes, [k for k, c in edges.items() if c == 0])
+                found = None if free is None else self.attach(free, edges)
+                if found is not None and found.cost == 0:
+                    return found  # costs nothing at all, the observer's meetings included
                 mate = self.match(nodes, edges)
                 found = None if mate is None else self.attach(mate, edges)
                 if found is None:
@@ -734,6 +742,102 @@ def _key(a: int, b: int) -> tuple[int, int]:
 def _pairs_solution(mate: dict[int, int], edges: dict[tuple[int, int], int]) -> _Solution:
     pairs = tuple(sorted((a, b) for a, b in mate.items() if a < b))
     return _Solution(sum(edges[p] for p in pairs), pairs)
+
+
+def _perfect_matching(
+    nodes: Iterable[int], edges: Sequence[tuple[int, int]]
+) -> dict[int, int] | None:
+    """A perfect matching of ``nodes`` over unweighted ``edges``, or None if none exists.
+
+    Where every edge costs nothing, any perfect matching is a cheapest one, and this finds one
+    far faster than a weighted blossom solve: a greedy matching (fewest partners first, then
+    cohort order, so the answer is deterministic) leaves few people out, and each is then
+    matched along an augmenting path (Edmonds' blossom algorithm, unweighted). A person with
+    no augmenting path is left out of every maximum matching, so none is perfect.
+    """
+    order = list(nodes)
+    index = {v: i for i, v in enumerate(order)}
+    size = len(order)
+    adjacent: list[list[int]] = [[] for _ in range(size)]
+    for a, b in edges:
+        adjacent[index[a]].append(index[b])
+        adjacent[index[b]].append(index[a])
+    for partners in adjacent:
+        partners.sort()
+    match = [-1] * size
+    for v in sorted(range(size), key=lambda v: (len(adjacent[v]), v)):
+        if match[v] == -1:
+            for w in sorted(adjacent[v], key=lambda w: (len(adjacent[w]), w)):
+                if match[w] == -1:
+                    match[v], match[w] = w, v
+                    break
+    for root in range(size):
+        if match[root] == -1 and not _augment(root, adjacent, match):
+            return None
+    return {order[v]: order[w] for v, w in enumerate(match)}
+
+
+def _augment(root: int, adjacent: list[list[int]], match: list[int]) -> bool:
+    """Grow alternating trees from ``root``, shrinking odd cycles (blossoms) into their base;
+    on reaching an unmatched person, flip the path so that ``root`` is matched too."""
+    size = len(match)
+    base = list(range(size))
+    parent = [-1] * size
+    in_tree = [False] * size
+    in_tree[root] = True
+    queue = deque([root])
+    reached = [root]  # everyone in the tree: only their bases can be inside a blossom
+
+    def common_base(a: int, b: int) -> int:
+        seen = [False] * size
+        while True:
+            a = base[a]
+            seen[a] = True
+            if match[a] == -1:
+                break
+            a = parent[match[a]]
+        while True:
+            b = base[b]
+            if seen[b]:
+                return b
+            b = parent[match[b]]
+
+    def mark(v: int, stop: int, child: int, blossom: list[bool]) -> None:
+        while base[v] != stop:
+            blossom[base[v]] = blossom[base[match[v]]] = True
+            parent[v] = child
+            child = match[v]
+            v = parent[match[v]]
+
+    while queue:
+        v = queue.popleft()
+        for w in adjacent[v]:
+            if base[v] == base[w] or match[v] == w:
+                continue
+            if w == root or (match[w] != -1 and parent[match[w]] != -1):
+                stop = common_base(v, w)
+                blossom = [False] * size
+                mark(v, stop, w, blossom)
+                mark(w, stop, v, blossom)
+                for u in reached:
+                    if blossom[base[u]]:
+                        base[u] = stop
+                        if not in_tree[u]:
+                            in_tree[u] = True
+                            queue.append(u)
+            elif parent[w] == -1:
+                parent[w] = v
+                if match[w] == -1:
+                    while w != -1:  # flip the path back to the root
+                        v = parent[w]
+                        after = match[v]
+                        match[w], match[v] = v, w
+                        w = after
+                    return True
+                in_tree[match[w]] = True
+                queue.append(match[w])
+                reached += (w, match[w])
+    return False
 
 
 # --------------------------------------------------------------------------- explanations
