@@ -458,18 +458,41 @@ class _Round:
         return self._dense
 
     def sparse_edges(self, degree: int) -> tuple[dict[tuple[int, int], int], list[float]]:
-        """A sparse graph: for each trainee up to ``degree`` never-met allowed partners (taken
-        in cohort order starting just after them) plus their ``degree`` cheapest allowed
-        partners among those met; and each trainee's cheapest allowed cost."""
+        """A sparse graph: for each trainee up to ``degree`` never-met allowed partners plus
+        their ``degree`` cheapest allowed partners among those met; and each trainee's
+        cheapest allowed cost.
+
+        Never-met partners are taken round the cohort order among those whose role balance
+        fits: a balanced trainee starts just after themselves; one who must not be client
+        (or therapist) starts at the same share of the way through the partners who fit them
+        as they are through their own kind. So when, late in a term, those who must be
+        therapist sit together in the cohort order, each still gets partners of their own
+        rather than all sharing the first few who fit - a graph that has no grouping at all
+        and used to send a big cohort to the dense solve."""
         n = self.n
         edges: dict[tuple[int, int], int] = {}
         cheapest: list[float] = []
+        balance = self.balance
+        kinds = {
+            sign: [v for v in range(n) if (balance[v] > 0) - (balance[v] < 0) == sign]
+            for sign in (-1, 0, 1)
+        }
+        rank = {v: r for members in kinds.values() for r, v in enumerate(members)}
+        fitting = {
+            1: sorted(kinds[0] + kinds[-1]),
+            -1: sorted(kinds[0] + kinds[1]),
+            0: list(range(n)),
+        }
         for a in range(n):
             unmet = 0
-            for step in range(1, n):
-                b = (a + step) % n
+            sign = (balance[a] > 0) - (balance[a] < 0)
+            partners = fitting[sign]
+            count = len(partners)
+            first = a + 1 if sign == 0 else rank[a] * count // len(kinds[sign])
+            for step in range(count):
+                b = partners[(first + step) % count]
                 key = _key(a, b)
-                if key in self.met or not self.may_pair(a, b):
+                if b == a or key in self.met or not self.may_pair(a, b):
                     continue
                 edges[key] = 0
                 unmet += 1
