@@ -65,8 +65,13 @@ Scale. Matching is networkx's blossom ``max_weight_matching`` with exact integer
 encoding the objective above; an odd number adds an "observer slot" vertex, and the trainee
 matched to it observes the matched pair they met least. From ``SPARSE_MIN_NODES`` present
 the graph is first sparsified: each trainee keeps ``SPARSE_DEGREE`` never-met allowed
-partners (taken round the cohort order) and their ``SPARSE_DEGREE`` cheapest met ones, then
-``SPARSE_REFINE_DEGREE`` of each. A sparse answer is kept when it meets a lower bound: of the
+partners (taken round the cohort order among those whose role balance fits, see
+``sparse_edges``) and their ``SPARSE_DEGREE`` cheapest met ones, then
+``SPARSE_REFINE_DEGREE`` of each. When the never-met pairs of the sparse graph alone group
+everyone (and, odd, the observer has the fewest observer turns and has met neither partner),
+that grouping costs nothing, so it is optimal in all four terms: it is found with an
+unweighted blossom search from a greedy start (``_perfect_matching``), far faster than the
+weighted solve. Otherwise a sparse answer is kept when it meets a lower bound: of the
 whole objective (half the sum of each trainee's cheapest allowed pair: in practice, everyone
 still has a never-met partner and no pair repeats), or of the level and repeat count (half
 the number present minus a maximum matching of never-met allowed pairs, and for an odd number
@@ -79,7 +84,9 @@ back to the dense one, so guarantees 1-3 never depend on sparsification.
 Measured on a 2-core machine (``python -m bench``): 200 trainees with 5% of pairs
 do-not-pair and 10 rounds of history take about 0.01 s; late in a long term, once never-met
 partners run out, up to about 0.8 s (200) or 0.5 s (201). A 1,000-trainee round-robin round
-takes about 1 ms, and recognising 998 rounds of round-robin history about 0.1 s.
+takes about 1 ms, and recognising 998 rounds of round-robin history about 0.1 s. 2,000 or
+2,001 present with 1% of pairs do-not-pair take 0.1-0.3 s of CPU, also 40 rounds into a term
+(``bench/results.json`` has the latest numbers).
 """
 
 from __future__ import annotations
