@@ -36,10 +36,18 @@ TARGET_P95_MS = 500
 
 
 def _env() -> dict[str, str]:
+    """The environment of every process started: the seeded database Django now points at."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
     env = dict(os.environ)
     env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dyad_bench")
-    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/12")
+    env["DATABASE_URL"] = (
+        f"postgres://{db['USER'] or 'postgres'}"
+        + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+        + f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    env["REDIS_URL"] = settings.REDIS_URL
     env["PYTHONPATH"] = str(ROOT)
     return env
 
@@ -182,8 +190,7 @@ def _start(command: list[str], name: str, env: dict[str, str]) -> subprocess.Pop
 
 
 def main() -> int:
-    env = _env()
-    os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL")})
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     import django
 
     django.setup()
@@ -192,6 +199,7 @@ def main() -> int:
 
     OUT.mkdir(parents=True, exist_ok=True)
     seeded = seed(LARGE)
+    env = _env()
     people_file = OUT / "people.json"
     people_file.write_text(json.dumps(_people()))
     env["LOADTEST_PEOPLE"] = str(people_file)
