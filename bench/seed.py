@@ -9,7 +9,8 @@ rows/s. Ids are given explicitly (the identity sequences are moved past them aft
 can point at each other without reading anything back.
 
 A seeded database is kept and reused by the next run when its ``bench_seed`` row says it holds
-the same scale and seed version; ``BENCH_RESEED=1`` forces a fresh one.
+the same scale and seed version and no migration is missing; ``BENCH_RESEED=1`` forces a fresh
+one.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from roleplay.services.pairing_algorithm import round_robin_round
@@ -124,6 +126,10 @@ def _existing_seed(scale: Scale) -> Seeded | None:
         row = db.execute("SELECT version, scale, seeded FROM bench_seed").fetchone()
     if not row or row[0] != SEED_VERSION or row[1] != json.dumps(asdict(scale)):
         return None
+    use_database(scale.database)
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        return None  # a migration has come since: seed again rather than migrate old data
     return Seeded(**json.loads(row[2]))
 
 
