@@ -18,24 +18,28 @@ def _machine(m: dict) -> str:
 
 def pages_table(results: dict) -> list[str]:
     pages = results["benchmarks"]["bench.pages"]
+    machine = results.get("machine_before") or results.get("machine_now")
     lines = [
-        f"Measured on {_machine(results['machine_before'])} at the start; "
-        f"{pages['requests_per_page']} requests per page. Queries and × floor: small seed → large seed.",
+        f"Measured on {_machine(machine)}; {pages['requests_per_page']} requests per page. "
+        "Queries and × floor: small seed → large seed.",
         "",
         "| who | page | queries | KB | median × floor | p95 × floor | targets |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for p in pages["pages"]:
         met = "met" if p["meets_targets"] else "**not met**: " + "; ".join(p["problems"])
+        kb = p["kb_large"] if p["kb_large"] is not None else p["kb_small"]
         lines.append(
-            f"| {p['audience']} | {p['page']} | {p['queries_small']} → {p['queries_large']} "
-            f"| {p['kb_large']:.0f} | {p['median_x_small']} → {p['median_x_large']} "
-            f"| {p['p95_x_large']} | {met} |"
+            f"| {p['audience']} | {p['page']} | {p['queries_small']} → {p['queries_large'] or '–'} "
+            f"| {kb:.0f} | {p['median_x_small']} → {p['median_x_large'] or '–'} "
+            f"| {p['p95_x_large'] or '–'} | {met} |"
         )
     lines.append("")
     lines.append(
         f"{pages['pages_meeting_targets']} of {pages['pages_total']} pages meet every target."
     )
+    if results.get("partial"):
+        lines += ["", f"Partial results: {results['partial']}"]
     return lines
 
 
