@@ -22,6 +22,7 @@ BENCHMARKS = [
     "bench.rotation_db",
     "bench.booking_slots",
     "bench.outbox",
+    "bench.round_editor",
     "bench.pages",
 ]
 RESULTS = Path(__file__).resolve().parent / "results.json"

@@ -1,5 +1,22 @@
 from .calendar import CalendarFeed
-from .cohorts import Cohort, CohortMembership, Invitation, Role
+from .cohorts import Cohort, CohortMembership, Invitation, RevealPolicy, Role
+from .feedback import (
+    SCORED_KINDS,
+    Aggregate,
+    FeedbackAnswer,
+    FeedbackItem,
+    FeedbackPurpose,
+    FeedbackResponse,
+    FeedbackReveal,
+    FeedbackScore,
+    FeedbackTemplate,
+    GoalTried,
+    ItemKind,
+    MissingRule,
+    Reflection,
+    ResponseState,
+    RevealReason,
+)
 from .messages import OPTIONAL_KINDS, EmailPreferences, Message, MessageKind, MessageState
 from .rounds import DoNotPair, Pairing, PairingMember, PairingRole, Round, RoundAbsence, RoundStatus
 from .scenarios import Scenario, Skill
@@ -17,18 +34,34 @@ from .sessions import (
 __all__ = [
     "ACTIVE_SESSION",
     "OPTIONAL_KINDS",
+    "SCORED_KINDS",
+    "Aggregate",
     "CalendarFeed",
     "Cohort",
     "CohortMembership",
     "DoNotPair",
     "EmailPreferences",
+    "FeedbackAnswer",
+    "FeedbackItem",
+    "FeedbackPurpose",
+    "FeedbackResponse",
+    "FeedbackReveal",
+    "FeedbackScore",
+    "FeedbackTemplate",
+    "GoalTried",
     "Invitation",
+    "ItemKind",
     "Message",
     "MessageKind",
     "MessageState",
+    "MissingRule",
     "Pairing",
     "PairingMember",
     "PairingRole",
+    "Reflection",
+    "ResponseState",
+    "RevealPolicy",
+    "RevealReason",
     "Role",
     "Room",
     "Round",

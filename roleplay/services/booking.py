@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from accounts.models import User
 from roleplay import formats
@@ -33,6 +34,7 @@ from roleplay.permissions import Action, may
 from roleplay.selectors.cohorts import active_trainees
 
 from . import notify
+from .feedback import feedback_messages_withdraw
 from .pairing import trainees_present
 
 LATE_CANCELLATION = timedelta(hours=24)
@@ -390,14 +392,6 @@ def _schedule(session: Session) -> None:
                     f"Your session starts {WHEN_TOKEN}.{_where(session)}",
                     due_at=session.start - before,
                 )
-        _queue(
-            session,
-            user,
-            MessageKind.SESSION_ENDED,
-            f"How did it go? {WHEN_TOKEN}",
-            "Your session has ended. Open it in Dyad to see what comes next.",
-            due_at=session.end,
-        )
 
 
 # --- messages --------------------------------------------------------------------------------
@@ -474,6 +468,7 @@ def session_mark_no_show(*, session: Session, supervisor: User, absent: list[Use
     session.status = SessionStatus.NO_SHOW
     session.save(update_fields=["status", "updated_at"])
     session.seats.update(active=False)
+    feedback_messages_withdraw(session=session)
     return session
 
 
@@ -557,7 +552,7 @@ def sessions_free_for_departure(*, cohort, departed: User, by: User) -> int:
     for session in sessions:
         session = _locked(session)
         session.status = SessionStatus.CANCELLED
-        session.cancel_reason = f"{departed.name} has left {cohort.name}."
+        session.cancel_reason = f"{capfirst(departed.name)} has left {cohort.name}."
         session.cancelled_by = by
         session.cancelled_at = now
         session.sequence += 1
@@ -572,7 +567,7 @@ def sessions_free_for_departure(*, cohort, departed: User, by: User) -> int:
                     person,
                     MessageKind.SESSION_CANCELLED,
                     f"{WHEN_TOKEN} is cancelled",
-                    f"{departed.name} has left {cohort.name}, so your session is cancelled. "
+                    f"{capfirst(departed.name)} has left {cohort.name}, so your session is cancelled. "
                     "Open it in Dyad to practise with another trainee of the round instead.",
                 )
         cancelled += 1
