@@ -16,6 +16,11 @@ def _machine(m: dict) -> str:
     return f"{m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB, PostgreSQL {m['postgresql']}; load average {load}"
 
 
+def _v(value: object) -> str:
+    """A measured value, or a dash where none was measured."""
+    return "–" if value is None else str(value)
+
+
 def pages_table(results: dict) -> list[str]:
     pages = results["benchmarks"]["bench.pages"]
     machine = results.get("machine_before") or results.get("machine_now")
@@ -30,9 +35,9 @@ def pages_table(results: dict) -> list[str]:
         met = "met" if p["meets_targets"] else "**not met**: " + "; ".join(p["problems"])
         kb = p["kb_large"] if p["kb_large"] is not None else p["kb_small"]
         lines.append(
-            f"| {p['audience']} | {p['page']} | {p['queries_small']} → {p['queries_large'] or '–'} "
-            f"| {kb:.0f} | {p['median_x_small']} → {p['median_x_large'] or '–'} "
-            f"| {p['p95_x_large'] or '–'} | {met} |"
+            f"| {p['audience']} | {p['page']} | {_v(p['queries_small'])} → "
+            f"{_v(p['queries_large'])} | {kb:.0f} | {_v(p['median_x_small'])} → "
+            f"{_v(p['median_x_large'])} | {_v(p['p95_x_large'])} | {met} |"
         )
     lines.append("")
     lines.append(

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from roleplay.services.pairing_algorithm import round_robin_round
 
-SEED_VERSION = 2
+SEED_VERSION = 3
 ZONES = ("Europe/London", "Europe/Berlin", "America/New_York", "Australia/Sydney", "UTC")
 KINDS = (
     "pairing_published",
@@ -217,8 +217,9 @@ def _programme(scale: Scale, writer: Writer, now: datetime) -> Seeded:
     c = scale.cohorts
     t = scale.trainees_per_cohort
     year_ago = now - timedelta(days=330)
-    # Every round but the last is published (or closed by now); the last is a draft.
-    round_gap = timedelta(days=330 + 14) / (scale.rounds_per_cohort - 1)
+    # Every round but the last is published (or closed by now); the last is a draft. The one
+    # before it opened two days ago, so every cohort has a round open for booking at any scale.
+    round_gap = timedelta(days=330 - 2) / (scale.rounds_per_cohort - 2)
 
     # People: the admin is 1; trainees of cohort k are 1000 + k*t + i; supervisors after them.
     admin = 1
