@@ -6,8 +6,9 @@ returning rows of (what was measured, seconds, a short note); a module may also 
 Benchmarks that need the database can rely on Django being set up here whenever
 ``DJANGO_SETTINGS_MODULE`` is set (``make bench`` sets it).
 
-A full run (no names given) writes every row, every ``details`` and the machine with its load
-before and after to ``bench/results.json``, which is committed: the README's tables follow it.
+A run writes every row, every ``details`` and the machine with its load before and after to
+``bench/results.json``, which is committed: the README's tables follow it. Naming benchmarks
+(``python -m bench bench.pages``) replaces only their entries there.
 """
 
 import importlib
@@ -65,9 +66,14 @@ def main(names: list[str]) -> int:
         }
     results["machine_after"] = describe() if has_django else None
     results["minutes"] = round((time.monotonic() - began) / 60, 1)
-    if not names:
-        RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
-        print(f"\nWritten to {RESULTS.relative_to(Path.cwd())}")
+    if names and RESULTS.exists():
+        # Some benchmarks only: theirs replace their entries, the others' stay as they were.
+        kept = json.loads(RESULTS.read_text())
+        kept["benchmarks"].update(results.pop("benchmarks"))
+        kept.pop("partial", None)
+        results = {**kept, **results, "updated_only": names}
+    RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(f"\nWritten to {RESULTS.relative_to(Path.cwd())}")
     return 0
 
 
