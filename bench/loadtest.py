@@ -23,7 +23,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +60,7 @@ def _people() -> dict[str, list[dict]]:
     from accounts.models import User
     from roleplay.models import CohortMembership, Round, RoundStatus, SessionSeat
 
-    soon = timezone.now() + timedelta(days=2)
+    soon = timezone.now()
     seats = (
         SessionSeat.objects.filter(
             session__status__in=["proposed", "scheduled"],

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from roleplay.services.pairing_algorithm import round_robin_round
 
-SEED_VERSION = 3
+SEED_VERSION = 4
 ZONES = ("Europe/London", "Europe/Berlin", "America/New_York", "Australia/Sydney", "UTC")
 KINDS = (
     "pairing_published",
@@ -374,7 +374,7 @@ def _programme(scale: Scale, writer: Writer, now: datetime) -> Seeded:
     writer.copy("weekly hours", "roleplay.WeeklyHours", weekly_hours())
 
     # Rounds, pairings, members, sessions and seats: the round robin over each cohort, two
-    # rounds a week; one session per pairing on the round's second day, half an hour apart.
+    # rounds a week; one session per pairing on the round's fourth day, half an hour apart.
     rounds: list[dict] = []
     pairings: list[dict] = []
     members: list[dict] = []
@@ -446,7 +446,9 @@ def _programme(scale: Scale, writer: Writer, now: datetime) -> Seeded:
                     pairing_of_trainee = pid
                 if status == "draft" or editor:
                     continue
-                start = opens + timedelta(days=1, minutes=30 * p)
+                # Three days in, so the round open now has its sessions ahead (the load test
+                # proposes and confirms times on them).
+                start = opens + timedelta(days=3, minutes=30 * p)
                 end = start + timedelta(minutes=50)
                 sid = len(sessions) + 1
                 if start < now:
