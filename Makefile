@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: run test lint fmt check-migrations bench lock clean
+.PHONY: run test lint fmt check-migrations bench loadtest lock clean
 
 # A virtual environment with exactly the versions in requirements.lock; rebuilt when the lock changes.
 $(VENV)/.installed: requirements.lock
@@ -33,10 +33,17 @@ fmt: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## Benchmarks (never part of `make test`).
+## Benchmarks (never part of `make test`): pairing, outbox, and every page against a seeded year in
+## databases of their own (dyad_bench, dyad_bench_small); writes bench/results.json.
 bench: $(VENV)/.installed
 	scripts/ensure-services
 	$(TEST_ENV) $(BIN)/python -m bench
+
+## Two minutes of load (never part of `make test`): gunicorn, Celery worker and beat against the big
+## bench seed, locust with 20 then 100 trainees and 5 supervisors; writes bench/loadtest.json.
+loadtest: $(VENV)/.installed
+	scripts/ensure-services
+	$(BIN)/python -m bench.loadtest
 
 ## Re-pin requirements.lock from the ranges in pyproject.toml.
 lock: $(VENV)/.installed

@@ -1,14 +1,22 @@
 """Run every benchmark and print one table: ``python -m bench`` from the repository root.
 
 A benchmark is a module listed in ``BENCHMARKS`` with ``run() -> list[tuple[str, float, str]]``
-returning rows of (what was measured, seconds, a short note). To add one, write the module
-and append its dotted name below. Benchmarks that need the database can rely on Django being
-set up here whenever ``DJANGO_SETTINGS_MODULE`` is set (``make bench`` sets it).
+returning rows of (what was measured, seconds, a short note); a module may also fill a
+``details`` dict with more. To add one, write the module and append its dotted name below.
+Benchmarks that need the database can rely on Django being set up here whenever
+``DJANGO_SETTINGS_MODULE`` is set (``make bench`` sets it).
+
+A run writes every row, every ``details`` and the machine with its load before and after to
+``bench/results.json``, which is committed: the README's tables follow it. Naming benchmarks
+(``python -m bench bench.pages``) replaces only their entries there.
 """
 
 import importlib
+import json
 import os
 import sys
+import time
+from pathlib import Path
 
 BENCHMARKS = [
     "bench.pairing",
@@ -16,8 +24,10 @@ BENCHMARKS = [
     "bench.booking_slots",
     "bench.outbox",
     "bench.round_editor",
+    "bench.pages",
     "bench.recording_ranges",
 ]
+RESULTS = Path(__file__).resolve().parent / "results.json"
 
 Row = tuple[str, float, str]
 
@@ -42,10 +52,29 @@ def print_table(title: str, rows: list[Row]) -> None:
 
 
 def main(names: list[str]) -> int:
-    setup_django()
+    has_django = setup_django()
+    from bench.machine import describe
+
+    results: dict = {"machine_before": describe() if has_django else None, "benchmarks": {}}
+    began = time.monotonic()
     for name in names or BENCHMARKS:
         module = importlib.import_module(name)
-        print_table(name, module.run())
+        rows = module.run()
+        print_table(name, rows)
+        results["benchmarks"][name] = {
+            "rows": [{"what": w, "seconds": round(s, 5), "note": n} for w, s, n in rows],
+            **getattr(module, "details", {}),
+        }
+    results["machine_after"] = describe() if has_django else None
+    results["minutes"] = round((time.monotonic() - began) / 60, 1)
+    if names and RESULTS.exists():
+        # Some benchmarks only: theirs replace their entries, the others' stay as they were.
+        kept = json.loads(RESULTS.read_text())
+        kept["benchmarks"].update(results.pop("benchmarks"))
+        kept.pop("partial", None)
+        results = {**kept, **results, "updated_only": names}
+    RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(f"\nWritten to {RESULTS.relative_to(Path.cwd())}")
     return 0
 
 

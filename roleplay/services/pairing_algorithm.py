@@ -65,8 +65,13 @@ Scale. Matching is networkx's blossom ``max_weight_matching`` with exact integer
 encoding the objective above; an odd number adds an "observer slot" vertex, and the trainee
 matched to it observes the matched pair they met least. From ``SPARSE_MIN_NODES`` present
 the graph is first sparsified: each trainee keeps ``SPARSE_DEGREE`` never-met allowed
-partners (taken round the cohort order) and their ``SPARSE_DEGREE`` cheapest met ones, then
-``SPARSE_REFINE_DEGREE`` of each. A sparse answer is kept when it meets a lower bound: of the
+partners (taken round the cohort order among those whose role balance fits, see
+``sparse_edges``) and their ``SPARSE_DEGREE`` cheapest met ones, then
+``SPARSE_REFINE_DEGREE`` of each. When the never-met pairs of the sparse graph alone group
+everyone (and, odd, the observer has the fewest observer turns and has met neither partner),
+that grouping costs nothing, so it is optimal in all four terms: it is found with an
+unweighted blossom search from a greedy start (``_perfect_matching``), far faster than the
+weighted solve. Otherwise a sparse answer is kept when it meets a lower bound: of the
 whole objective (half the sum of each trainee's cheapest allowed pair: in practice, everyone
 still has a never-met partner and no pair repeats), or of the level and repeat count (half
 the number present minus a maximum matching of never-met allowed pairs, and for an odd number
@@ -79,11 +84,14 @@ back to the dense one, so guarantees 1-3 never depend on sparsification.
 Measured on a 2-core machine (``python -m bench``): 200 trainees with 5% of pairs
 do-not-pair and 10 rounds of history take about 0.01 s; late in a long term, once never-met
 partners run out, up to about 0.8 s (200) or 0.5 s (201). A 1,000-trainee round-robin round
-takes about 1 ms, and recognising 998 rounds of round-robin history about 0.1 s.
+takes about 1 ms, and recognising 998 rounds of round-robin history about 0.1 s. 2,000 or
+2,001 present with 1% of pairs do-not-pair take 0.1-0.3 s of CPU, also 40 rounds into a term
+(``bench/results.json`` has the latest numbers).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -457,18 +465,41 @@ class _Round:
         return self._dense
 
     def sparse_edges(self, degree: int) -> tuple[dict[tuple[int, int], int], list[float]]:
-        """A sparse graph: for each trainee up to ``degree`` never-met allowed partners (taken
-        in cohort order starting just after them) plus their ``degree`` cheapest allowed
-        partners among those met; and each trainee's cheapest allowed cost."""
+        """A sparse graph: for each trainee up to ``degree`` never-met allowed partners plus
+        their ``degree`` cheapest allowed partners among those met; and each trainee's
+        cheapest allowed cost.
+
+        Never-met partners are taken round the cohort order among those whose role balance
+        fits: a balanced trainee starts just after themselves; one who must not be client
+        (or therapist) starts at the same share of the way through the partners who fit them
+        as they are through their own kind. So when, late in a term, those who must be
+        therapist sit together in the cohort order, each still gets partners of their own
+        rather than all sharing the first few who fit - a graph that has no grouping at all
+        and used to send a big cohort to the dense solve."""
         n = self.n
         edges: dict[tuple[int, int], int] = {}
         cheapest: list[float] = []
+        balance = self.balance
+        kinds = {
+            sign: [v for v in range(n) if (balance[v] > 0) - (balance[v] < 0) == sign]
+            for sign in (-1, 0, 1)
+        }
+        rank = {v: r for members in kinds.values() for r, v in enumerate(members)}
+        fitting = {
+            1: sorted(kinds[0] + kinds[-1]),
+            -1: sorted(kinds[0] + kinds[1]),
+            0: list(range(n)),
+        }
         for a in range(n):
             unmet = 0
-            for step in range(1, n):
-                b = (a + step) % n
+            sign = (balance[a] > 0) - (balance[a] < 0)
+            partners = fitting[sign]
+            count = len(partners)
+            first = a + 1 if sign == 0 else rank[a] * count // len(kinds[sign])
+            for step in range(count):
+                b = partners[(first + step) % count]
                 key = _key(a, b)
-                if key in self.met or not self.may_pair(a, b):
+                if b == a or key in self.met or not self.may_pair(a, b):
                     continue
                 edges[key] = 0
                 unmet += 1
@@ -522,6 +553,9 @@ class _Round:
         if self.n >= SPARSE_MIN_NODES:
             for degree in (SPARSE_DEGREE, SPARSE_REFINE_DEGREE):
                 edges, cheapest = self.sparse_edges(degree)
+                free = _perfect_matching(nodes, [k for k, c in edges.items() if c == 0])
+                if free is not None:
+                    return _pairs_solution(free, edges)  # costs nothing at all: optimal
                 mate = self.match(nodes, edges)
                 if mate is None:
                     continue
@@ -555,6 +589,10 @@ class _Round:
             for degree in (SPARSE_DEGREE, SPARSE_REFINE_DEGREE):
                 edges, cheapest = self.sparse_edges(degree)
                 edges.update(self.observer_edges(z))
+                free = _perfect_matching(nodes, [k for k, c in edges.items() if c == 0])
+                found = None if free is None else self.attach(free, edges)
+                if found is not None and found.cost == 0:
+                    return found  # costs nothing at all, the observer's meetings included
                 mate = self.match(nodes, edges)
                 found = None if mate is None else self.attach(mate, edges)
                 if found is None:
@@ -734,6 +772,102 @@ def _key(a: int, b: int) -> tuple[int, int]:
 def _pairs_solution(mate: dict[int, int], edges: dict[tuple[int, int], int]) -> _Solution:
     pairs = tuple(sorted((a, b) for a, b in mate.items() if a < b))
     return _Solution(sum(edges[p] for p in pairs), pairs)
+
+
+def _perfect_matching(
+    nodes: Iterable[int], edges: Sequence[tuple[int, int]]
+) -> dict[int, int] | None:
+    """A perfect matching of ``nodes`` over unweighted ``edges``, or None if none exists.
+
+    Where every edge costs nothing, any perfect matching is a cheapest one, and this finds one
+    far faster than a weighted blossom solve: a greedy matching (fewest partners first, then
+    cohort order, so the answer is deterministic) leaves few people out, and each is then
+    matched along an augmenting path (Edmonds' blossom algorithm, unweighted). A person with
+    no augmenting path is left out of every maximum matching, so none is perfect.
+    """
+    order = list(nodes)
+    index = {v: i for i, v in enumerate(order)}
+    size = len(order)
+    adjacent: list[list[int]] = [[] for _ in range(size)]
+    for a, b in edges:
+        adjacent[index[a]].append(index[b])
+        adjacent[index[b]].append(index[a])
+    for partners in adjacent:
+        partners.sort()
+    match = [-1] * size
+    for v in sorted(range(size), key=lambda v: (len(adjacent[v]), v)):
+        if match[v] == -1:
+            for w in sorted(adjacent[v], key=lambda w: (len(adjacent[w]), w)):
+                if match[w] == -1:
+                    match[v], match[w] = w, v
+                    break
+    for root in range(size):
+        if match[root] == -1 and not _augment(root, adjacent, match):
+            return None
+    return {order[v]: order[w] for v, w in enumerate(match)}
+
+
+def _augment(root: int, adjacent: list[list[int]], match: list[int]) -> bool:
+    """Grow alternating trees from ``root``, shrinking odd cycles (blossoms) into their base;
+    on reaching an unmatched person, flip the path so that ``root`` is matched too."""
+    size = len(match)
+    base = list(range(size))
+    parent = [-1] * size
+    in_tree = [False] * size
+    in_tree[root] = True
+    queue = deque([root])
+    reached = [root]  # everyone in the tree: only their bases can be inside a blossom
+
+    def common_base(a: int, b: int) -> int:
+        seen = [False] * size
+        while True:
+            a = base[a]
+            seen[a] = True
+            if match[a] == -1:
+                break
+            a = parent[match[a]]
+        while True:
+            b = base[b]
+            if seen[b]:
+                return b
+            b = parent[match[b]]
+
+    def mark(v: int, stop: int, child: int, blossom: list[bool]) -> None:
+        while base[v] != stop:
+            blossom[base[v]] = blossom[base[match[v]]] = True
+            parent[v] = child
+            child = match[v]
+            v = parent[match[v]]
+
+    while queue:
+        v = queue.popleft()
+        for w in adjacent[v]:
+            if base[v] == base[w] or match[v] == w:
+                continue
+            if w == root or (match[w] != -1 and parent[match[w]] != -1):
+                stop = common_base(v, w)
+                blossom = [False] * size
+                mark(v, stop, w, blossom)
+                mark(w, stop, v, blossom)
+                for u in reached:
+                    if blossom[base[u]]:
+                        base[u] = stop
+                        if not in_tree[u]:
+                            in_tree[u] = True
+                            queue.append(u)
+            elif parent[w] == -1:
+                parent[w] = v
+                if match[w] == -1:
+                    while w != -1:  # flip the path back to the root
+                        v = parent[w]
+                        after = match[v]
+                        match[w], match[v] = v, w
+                        w = after
+                    return True
+                in_tree[match[w]] = True
+                queue.append(match[w])
+                reached += (w, match[w])
+    return False
 
 
 # --------------------------------------------------------------------------- explanations

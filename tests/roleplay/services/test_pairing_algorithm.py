@@ -508,3 +508,92 @@ def test_one_person_without_locked_groups_is_told_what_to_do():
         "Ada is the only trainee left to group this round, and one person cannot form a "
         "group on their own. Mark Ada absent for this round, or add another trainee."
     )
+
+
+# --------------------------------------------------------------------------- at size (issue 10)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.integers(0, 11).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(
+                st.tuples(st.integers(0, max(n - 1, 0)), st.integers(0, max(n - 1, 0))),
+                max_size=3 * n,
+            ),
+        )
+    )
+)
+def test_perfect_matching_exists_exactly_when_networkx_finds_one(graph):
+    """The unweighted blossom search used for zero-cost suggestions finds a perfect matching
+    whenever one exists (odd cycles included), and only over the edges it was given."""
+    import networkx as nx
+
+    n, raw = graph
+    edges = sorted({(min(a, b), max(a, b)) for a, b in raw if a != b})
+    reference = nx.Graph()
+    reference.add_nodes_from(range(n))
+    reference.add_edges_from(edges)
+    exists = 2 * len(nx.max_weight_matching(reference, maxcardinality=True)) == n
+    mate = pairing_algorithm._perfect_matching(range(n), edges)
+    assert (mate is not None) == exists
+    if mate is not None:
+        assert sorted(mate) == list(range(n))
+        assert all(mate[mate[v]] == v and (min(v, mate[v]), max(v, mate[v])) in edges for v in mate)
+
+
+@pytest.fixture
+def blossom_sizes(monkeypatch):
+    """The edge count of every graph handed to networkx's blossom matching (which still runs).
+    Speed itself is proven in `make bench`; here the dense solve over all ~2 million pairs, which
+    is what made 2,000 present slow, must simply never happen."""
+    sizes: list[int] = []
+    real = pairing_algorithm.nx.max_weight_matching
+
+    def counting(graph, *args, **kwargs):
+        sizes.append(graph.number_of_edges())
+        return real(graph, *args, **kwargs)
+
+    monkeypatch.setattr(pairing_algorithm.nx, "max_weight_matching", counting)
+    return sizes
+
+
+SPARSE_EDGES = 100_000  # the sparse graph offers each trainee a few partners; dense is ~2,000,000
+
+
+def test_two_thousand_present_are_grouped_without_the_dense_solve_when_those_who_must_be_therapist_sit_together(
+    blossom_sizes,
+):
+    """Late in a term the first half of the cohort order has been client once more than
+    therapist and the second half the reverse. The sparse graph used to offer every one of the
+    first half the same eight partners, find no grouping and fall back to the dense solve of
+    two million pairs (15 s)."""
+    half = 1000
+    present = [
+        TraineeState(i, f"T{i}", 6 if i < half else 5, 5 if i < half else 6)
+        for i in range(2 * half)
+    ]
+    history = [[Group(client=2 * i, therapist=2 * i + 1) for i in range(half)]]
+    groups = suggest_groups(present, history, [])
+    assert_valid(present, set(), groups)
+    assert len(groups) == half
+    assert max(blossom_sizes, default=0) < SPARSE_EDGES
+
+
+def test_two_thousand_and_one_present_with_do_not_pair_are_grouped_without_the_dense_solve(
+    blossom_sizes,
+):
+    """Odd, with 1% of all pairs do-not-pair: the zero-cost grouping is found without the
+    weighted blossom solve over every pair."""
+    rnd = random.Random(10)
+    ids = list(range(2001))
+    forbidden: set[frozenset[int]] = set()
+    while len(forbidden) < 20_000:
+        forbidden.add(frozenset(rnd.sample(ids, 2)))
+    history = [[Group(client=2 * i, therapist=2 * i + 1) for i in range(1000)]]
+    present = states_from_history(ids, history)
+    groups = suggest_groups(present, history, forbidden)
+    assert_valid(present, forbidden, groups)
+    assert sorted(len(g.members()) for g in groups).count(3) == 1
+    assert max(blossom_sizes, default=0) < SPARSE_EDGES
