@@ -185,3 +185,13 @@ def feedback_visible_to(user: User) -> QuerySet[FeedbackResponse]:
         | Q(session__pairing__round__cohort__in=supervised.values("cohort_id"))
         | Q(about=user, state=ResponseState.SUBMITTED, session__reveal__isnull=False)
     )
+
+
+def may_review(user: User) -> bool:
+    """Has a review queue: programme admins and anyone supervising a cohort now."""
+    if not user.is_authenticated:
+        return False
+    return (
+        user.is_programme_admin
+        or CohortMembership.objects.active().filter(user=user, role=Role.SUPERVISOR).exists()
+    )

@@ -18,6 +18,7 @@ from .feedback import (
     RevealReason,
 )
 from .messages import OPTIONAL_KINDS, EmailPreferences, Message, MessageKind, MessageState
+from .review import SessionReview
 from .rounds import DoNotPair, Pairing, PairingMember, PairingRole, Round, RoundAbsence, RoundStatus
 from .scenarios import Scenario, Skill
 from .sessions import (
@@ -69,6 +70,7 @@ __all__ = [
     "RoundStatus",
     "Scenario",
     "Session",
+    "SessionReview",
     "SessionSeat",
     "SessionStatus",
     "Skill",

@@ -20,6 +20,7 @@ class MessageKind(models.TextChoices):
     FEEDBACK_NUDGE = "feedback_nudge", "Feedback still to write"
     FEEDBACK_CLOSING = "feedback_closing", "Feedback window closes in 24 hours"
     FEEDBACK_REVEALED = "feedback_revealed", "Feedback about you can be read"
+    FEEDBACK_REVIEWED = "feedback_reviewed", "A supervisor reviewed your session"
 
 
 OPTIONAL_KINDS = [
