@@ -47,9 +47,39 @@ class CohortForm(forms.ModelForm):
 
     class Meta:
         model = Cohort
-        fields = ["name", "term_start", "term_end", "time_zone"]
-        labels = {"term_start": "Term starts", "term_end": "Term ends"}
+        fields = [
+            "name",
+            "term_start",
+            "term_end",
+            "time_zone",
+            "feedback_window_days",
+            "reveal_policy",
+        ]
+        labels = {
+            "term_start": "Term starts",
+            "term_end": "Term ends",
+            "feedback_window_days": "Feedback window (days)",
+            "reveal_policy": "Trainees read their partner's feedback",
+        }
         widgets = {"term_start": DateInput(), "term_end": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out (an older form, a script), they keep the cohort's value or the default.
+        for name in ("feedback_window_days", "reveal_policy"):
+            self.fields[name].required = False
+
+    def _kept(self, name):
+        value = self.cleaned_data.get(name)
+        if value in (None, ""):
+            return getattr(self.instance, name)
+        return value
+
+    def clean_feedback_window_days(self):
+        return self._kept("feedback_window_days")
+
+    def clean_reveal_policy(self):
+        return self._kept("reveal_policy")
 
     def clean(self):
         cleaned = super().clean()

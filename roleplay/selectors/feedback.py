@@ -17,6 +17,7 @@ from roleplay.models import (
     FeedbackResponse,
     FeedbackReveal,
     ItemKind,
+    PairingRole,
     Reflection,
     ResponseState,
     RevealPolicy,
@@ -24,12 +25,12 @@ from roleplay.models import (
     SessionSeat,
     SessionStatus,
 )
-from roleplay.permissions import Action, feedback_visible_to, may
+from roleplay.permissions import feedback_visible_to
 from roleplay.services.feedback import (
     OwedForm,
-    form_allowed,
     forms_owed,
     number_text,
+    present_seats,
     window_closes_at,
 )
 
@@ -203,10 +204,10 @@ def _status(form: OwedForm, mine: list[FeedbackResponse]) -> FormStatus:
     return FormStatus(form, "not started")
 
 
-def session_feedback(session: Session, viewer: User) -> SessionFeedback:
-    """Everything of a session's feedback the viewer may see, in a bounded number of queries."""
+def session_feedback(session: Session, viewer: User, *, manages: bool) -> SessionFeedback:
+    """Everything of a session's feedback the viewer may see, in a bounded number of queries.
+    `manages`: whether the viewer supervises the session's cohort (the page knows already)."""
     active = session.status == SessionStatus.COMPLETED
-    manages = may(viewer, Action.MANAGE, session.pairing.round.cohort)
     revealed = FeedbackReveal.objects.filter(session=session).first()
     visible = list(
         with_details(feedback_visible_to(viewer).filter(session=session)).order_by(
@@ -214,7 +215,8 @@ def session_feedback(session: Session, viewer: User) -> SessionFeedback:
         )
     )
     latest = _latest_submitted(visible)
-    owed = forms_owed(session)
+    seats = present_seats(session)
+    owed = forms_owed(session, seats)
     mine = [r for r in visible if r.author_id == viewer.pk]
     my_forms = [_status(f, mine) for f in owed if f.author.pk == viewer.pk]
     about_me = [
@@ -225,14 +227,15 @@ def session_feedback(session: Session, viewer: User) -> SessionFeedback:
         by_purpose.get(FeedbackPurpose.CLIENT), by_purpose.get(FeedbackPurpose.THERAPIST)
     )
     supervisor_forms, portrayal_form = [], None
-    seats = {f.about.pk: f.about for f in owed}
-    if manages and active:
+    if manages and owed:
         supervisor_forms = [
-            _status(OwedForm(viewer, trainee, FeedbackPurpose.SUPERVISOR), mine)
-            for trainee in seats.values()
+            _status(OwedForm(viewer, seat.user, FeedbackPurpose.SUPERVISOR), mine)
+            for seat in seats.values()
         ]
-    client = next((f.author for f in owed if f.purpose == FeedbackPurpose.CLIENT), None)
-    if client and active and form_allowed(session, viewer, client, FeedbackPurpose.PORTRAYAL):
+    # The optional portrayal note (the same rule as services.feedback.form_allowed).
+    therapist = seats.get(PairingRole.THERAPIST)
+    if owed and (manages or (therapist and therapist.user_id == viewer.pk)):
+        client = seats[PairingRole.CLIENT].user
         portrayal_form = _status(OwedForm(viewer, client, FeedbackPurpose.PORTRAYAL), mine)
     reflections = list(
         Reflection.objects.filter(session=session).select_related("trainee").order_by("trainee_id")

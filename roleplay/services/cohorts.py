@@ -4,12 +4,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from roleplay.models import Cohort, CohortMembership, Role
+from roleplay.models import Cohort, CohortMembership, RevealPolicy, Role
 
 
 @transaction.atomic
 def cohort_create(
-    *, created_by: User, name: str, term_start: date, term_end: date, time_zone: str
+    *,
+    created_by: User,
+    name: str,
+    term_start: date,
+    term_end: date,
+    time_zone: str,
+    feedback_window_days: int = 7,
+    reveal_policy: str = RevealPolicy.AUTO,
 ) -> Cohort:
     """A supervisor who creates a cohort supervises it; an admin appoints supervisors after."""
     cohort = Cohort(
@@ -17,6 +24,8 @@ def cohort_create(
         term_start=term_start,
         term_end=term_end,
         time_zone=time_zone,
+        feedback_window_days=feedback_window_days,
+        reveal_policy=reveal_policy,
         created_by=created_by,
     )
     cohort.full_clean()

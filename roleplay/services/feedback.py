@@ -98,7 +98,8 @@ def window_closes_at(session: Session) -> datetime:
     return session.end + timedelta(days=session.pairing.round.cohort.feedback_window_days)
 
 
-def _present_seats(session: Session) -> dict[str, SessionSeat]:
+def present_seats(session: Session) -> dict[str, SessionSeat]:
+    """The seats of those who came, by role (a page reads them once and passes them on)."""
     return {
         seat.role: seat
         for seat in session.seats.select_related("user").order_by("role")
@@ -106,13 +107,13 @@ def _present_seats(session: Session) -> dict[str, SessionSeat]:
     }
 
 
-def forms_owed(session: Session) -> list[OwedForm]:
+def forms_owed(session: Session, seats: dict[str, SessionSeat] | None = None) -> list[OwedForm]:
     """The trainees' forms of a completed session: the client-role trainee and an observer write
     about the therapist, the therapist about the client (their self-assessment and what they
     learned from them). A no-show session owes nothing."""
     if session.status != SessionStatus.COMPLETED:
         return []
-    seats = _present_seats(session)
+    seats = present_seats(session) if seats is None else seats
     client, therapist = seats.get(PairingRole.CLIENT), seats.get(PairingRole.THERAPIST)
     if client is None or therapist is None:
         return []
@@ -134,7 +135,7 @@ def form_allowed(session: Session, author: User, about: User, purpose: str) -> b
         for f in forms_owed(session)
     ):
         return True
-    seats = _present_seats(session)
+    seats = present_seats(session)
     trainees = {seat.user_id for seat in seats.values()}
     client = seats.get(PairingRole.CLIENT)
     if purpose == FeedbackPurpose.SUPERVISOR:
@@ -412,7 +413,7 @@ def _reveal(session: Session, reason: str, by: User | None = None) -> FeedbackRe
     )
     if not created:
         return None
-    for seat in _present_seats(session).values():
+    for seat in present_seats(session).values():
         notify.message_queue(
             kind=MessageKind.FEEDBACK_REVEALED,
             recipient=seat.user,

@@ -145,7 +145,12 @@ def messages_withdraw(*, dedupe_key_prefix: str) -> int:
     ).update(state=MessageState.WITHDRAWN)
 
 
-def messages_mark_read(*, recipient: User) -> int:
-    return Message.objects.filter(recipient=recipient, read_at__isnull=True).update(
-        read_at=timezone.now()
+def shown_messages(recipient: User):
+    """The in-app notifications: messages that are due and not withdrawn."""
+    return Message.objects.filter(recipient=recipient, due_at__lte=timezone.now()).exclude(
+        state=MessageState.WITHDRAWN
     )
+
+
+def messages_mark_read(*, recipient: User) -> int:
+    return shown_messages(recipient).filter(read_at__isnull=True).update(read_at=timezone.now())

@@ -71,13 +71,14 @@ def session_page(
     open_ = session.status in (SessionStatus.PROPOSED, SessionStatus.SCHEDULED)
     now = timezone.now()
     left_behind = bool(mine and session.status == SessionStatus.NO_SHOW and not mine.no_show)
+    manages = may(request.user, Action.MANAGE, session.pairing.round.cohort)
     context = {
         "session": session,
         # A stored link could have any scheme a URLField allows (ftp://…); only the web's are
         # made clickable.
         "video_link_is_web": urlsplit(session.video_url).scheme in ("http", "https"),
         "seats": seats,
-        "manages": may(request.user, Action.MANAGE, session.pairing.round.cohort),
+        "manages": manages,
         "may_check_in": bool(
             mine
             and session.status == SessionStatus.SCHEDULED
@@ -102,15 +103,15 @@ def session_page(
             initial={"start": session.start, "room": session.room, "video_url": session.video_url},
         ),
         "cancel_form": cancel_form or CancelForm(),
-        **_feedback_context(request, session, mine, reflection_form, goal_form),
+        **_feedback_context(request, session, mine, manages, reflection_form, goal_form),
     }
     return render(request, "roleplay/session_detail.html", context)
 
 
-def _feedback_context(request, session, mine, reflection_form, goal_form) -> dict:
+def _feedback_context(request, session, mine, manages, reflection_form, goal_form) -> dict:
     """The feedback section: forms to fill in, what may be read, the reflection, and the goal
     set after the previous session ("did you try it?" once this one has started)."""
-    fb = session_feedback(session, request.user)
+    fb = session_feedback(session, request.user, manages=manages)
     goal = goal_for_session(session, request.user) if mine else None
     reflection = fb.reflection
     return {

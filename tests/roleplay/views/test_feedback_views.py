@@ -227,7 +227,7 @@ def test_supervisor_reads_drafts_and_releases_under_supervisor_policy(client, en
 
 
 def test_the_supervisor_fills_in_template_4_for_a_trainee(client, ended, supervisor):
-    session, ana, ben = ended
+    session, _, ben = ended
     client.force_login(supervisor)
     template = FeedbackTemplate.objects.get(family="builtin-supervisor", is_current=True)
     response = client.post(form_url(session, FeedbackPurpose.SUPERVISOR, ben), full_post(template))
@@ -254,3 +254,52 @@ def test_form_page_queries_do_not_grow_with_items(client, ended, admin_user):
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert counts[0] <= 15
+
+
+def test_session_page_with_both_sides_revealed_runs_a_bounded_number_of_queries(
+    client, ended, supervisor
+):
+    session, ana, ben = ended
+    client_form, therapist_form = client_and_therapist_drafts(session, ana, ben)
+    for form, author in ((client_form, ana), (therapist_form, ben)):
+        feedback.feedback_submit(response=form, author=author, answers=answers_for(form.template))
+    for viewer in (ana, supervisor):
+        client.force_login(viewer)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("session_detail", args=[session.pk]))
+        assert "Two perspectives" in page.content.decode()
+        assert len(queries) <= 15, [q["sql"][:80] for q in queries]
+
+
+def test_a_supervisor_sets_the_feedback_window_and_reveal_policy(client, cohort, supervisor):
+    client.force_login(supervisor)
+    client.post(
+        reverse("cohort_edit", args=[cohort.pk]),
+        {
+            "name": cohort.name,
+            "term_start": cohort.term_start.isoformat(),
+            "term_end": cohort.term_end.isoformat(),
+            "time_zone": cohort.time_zone,
+            "feedback_window_days": "10",
+            "reveal_policy": "supervisor",
+        },
+    )
+    cohort.refresh_from_db()
+    assert (cohort.feedback_window_days, cohort.reveal_policy) == (10, RevealPolicy.SUPERVISOR)
+    page = client.get(reverse("cohort_edit", args=[cohort.pk])).content.decode()
+    assert "Feedback window (days)" in page
+
+
+def test_notifications_show_the_request_but_not_nudges_before_they_are_due(client, ended):
+    session, ana, ben = ended
+    client.force_login(ana)
+    page = client.get(reverse("notifications")).content.decode()
+    assert "How did it go? Your feedback is waiting" in page
+    assert "Your feedback is still to write" not in page
+    client_form, _ = client_and_therapist_drafts(session, ana, ben)
+    feedback.feedback_submit(
+        response=client_form, author=ana, answers=answers_for(client_form.template)
+    )
+    with time_machine.travel(session.end + timedelta(hours=25), tick=False):
+        page = client.get(reverse("notifications")).content.decode()
+    assert "Your feedback is still to write" not in page  # withdrawn when she submitted
