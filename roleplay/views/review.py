@@ -35,7 +35,7 @@ def session_review(request, pk: int):
             return redirect("session_review", pk=pk)
         messages.success(request, "Reviewed. The trainees have been told.")
         return redirect("review_queue")
-    fb = session_feedback(session, request.user)
+    fb = session_feedback(session, request.user, manages=True)
     review = SessionReview.objects.filter(session=session).select_related("reviewed_by").first()
     latest = {}
     for response in fb.everything:
