@@ -15,6 +15,7 @@ BENCHMARKS = [
     "bench.rotation_db",
     "bench.booking_slots",
     "bench.outbox",
+    "bench.feedback",
 ]
 
 Row = tuple[str, float, str]
