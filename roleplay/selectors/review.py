@@ -13,7 +13,6 @@ from django.db.models import (
     Count,
     DateTimeField,
     DecimalField,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -25,7 +24,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -33,7 +31,6 @@ from roleplay.models import (
     CohortMembership,
     FeedbackAnswer,
     FeedbackPurpose,
-    FeedbackResponse,
     FeedbackScore,
     ResponseState,
     Role,
@@ -118,67 +115,61 @@ def review_queue(user: User, *, now: datetime | None = None) -> list[QueueRow]:
     return rows
 
 
-def scenarios_with_stats(scenarios: QuerySet[Scenario]) -> QuerySet[Scenario]:
-    """Per scenario: sessions run, mean portrayal realism (the therapist-role trainees' answer
-    to the "realism" item), mean client-rated score and its spread (standard deviation of the
-    client-role totals stored at submit; it needs two). Each figure counts the latest submitted revision only;
-    all of it in the one query that lists the scenarios."""
-    run = (
-        Session.objects.filter(pairing__scenario=OuterRef("pk"), status=SessionStatus.COMPLETED)
+def _latest(model, purpose: str):
+    """`model` rows of the session's latest submitted revision of the `purpose` form."""
+    return model.objects.filter(
+        response__session=OuterRef("pk"),
+        response__purpose=purpose,
+        response__state=ResponseState.SUBMITTED,
+    ).order_by("-response__revision")
+
+
+def scenarios_with_stats(scenarios: QuerySet[Scenario]) -> list[Scenario]:
+    """The scenarios, each with: sessions run, mean portrayal realism (the therapist-role
+    trainees' answer to the "realism" item), mean client-rated score (the client-role totals
+    stored at submit), its spread (their sample standard deviation; it needs two) and how many
+    sessions that rests on. Each session counts its forms' latest submitted revision only.
+
+    Two queries whatever the library's size: the list, and one aggregate over the listed
+    scenarios' completed sessions, grouped by scenario (each session's figures are found
+    through the indexes on its responses, not by scanning every answer per scenario)."""
+    listed = list(scenarios)
+    decimal = DecimalField(max_digits=8, decimal_places=2)
+    client_total = Subquery(
+        _latest(FeedbackScore, FeedbackPurpose.CLIENT).filter(subscale="").values("value")[:1],
+        output_field=decimal,
+    )
+    realism = Subquery(
+        _latest(FeedbackAnswer, FeedbackPurpose.THERAPIST)
+        .filter(item__key=REALISM_KEY)
+        .values("value")[:1],
+        output_field=decimal,
+    )
+    figures = {
+        row["pairing__scenario"]: row
+        for row in Session.objects.filter(
+            pairing__scenario__in=[s.pk for s in listed], status=SessionStatus.COMPLETED
+        )
+        .annotate(client_total=client_total, realism=realism)
         .order_by()
         .values("pairing__scenario")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    scores = (
-        FeedbackScore.objects.filter(
-            subscale="",
-            value__isnull=False,
-            response__purpose=FeedbackPurpose.CLIENT,
-            response__state=ResponseState.SUBMITTED,
-            response__session__pairing__scenario=OuterRef("pk"),
+        .annotate(
+            sessions_run=Count("pk"),
+            mean_realism=Avg("realism"),
+            mean_client_score=Avg("client_total"),
+            client_score_spread=StdDev("client_total", sample=True),
+            client_scores=Count("client_total"),
         )
-        .exclude(_superseded("response__"))
-        .order_by()
-        .values("response__session__pairing__scenario")
-    )
-    realism = (
-        FeedbackAnswer.objects.filter(
-            item__key=REALISM_KEY,
-            value__isnull=False,
-            is_na=False,
-            response__purpose=FeedbackPurpose.THERAPIST,
-            response__state=ResponseState.SUBMITTED,
-            response__session__pairing__scenario=OuterRef("pk"),
-        )
-        .exclude(_superseded("response__"))
-        .order_by()
-        .values("response__session__pairing__scenario")
-    )
-    decimal = DecimalField(max_digits=8, decimal_places=2)
-    return scenarios.annotate(
-        sessions_run=Coalesce(Subquery(run, output_field=IntegerField()), 0),
-        mean_realism=Subquery(realism.annotate(m=Avg("value")).values("m"), output_field=decimal),
-        mean_client_score=Subquery(
-            scores.annotate(m=Avg("value")).values("m"), output_field=decimal
-        ),
-        client_score_spread=Subquery(
-            scores.annotate(s=StdDev("value", sample=True)).values("s"), output_field=decimal
-        ),
-        client_scores=Coalesce(
-            Subquery(scores.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0
-        ),
-    )
-
-
-def _superseded(prefix: str) -> Q:
-    """A submitted response with a later submitted revision of the same form."""
-    later = FeedbackResponse.objects.filter(
-        session=OuterRef(f"{prefix}session"),
-        author=OuterRef(f"{prefix}author"),
-        about=OuterRef(f"{prefix}about"),
-        purpose=OuterRef(f"{prefix}purpose"),
-        state=ResponseState.SUBMITTED,
-        revision__gt=OuterRef(f"{prefix}revision"),
-    )
-    return Q(Exists(later))
+    }
+    empty = {
+        "sessions_run": 0,
+        "mean_realism": None,
+        "mean_client_score": None,
+        "client_score_spread": None,
+        "client_scores": 0,
+    }
+    for scenario in listed:
+        row = figures.get(scenario.pk, empty)
+        for name in empty:
+            setattr(scenario, name, row[name])
+    return listed
