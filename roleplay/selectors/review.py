@@ -12,7 +12,7 @@ from django.db.models import (
     Case,
     Count,
     DateTimeField,
-    DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -20,7 +20,6 @@ from django.db.models import (
     Q,
     QuerySet,
     StdDev,
-    Subquery,
     Value,
     When,
 )
@@ -31,6 +30,7 @@ from roleplay.models import (
     CohortMembership,
     FeedbackAnswer,
     FeedbackPurpose,
+    FeedbackResponse,
     FeedbackScore,
     ResponseState,
     Role,
@@ -115,61 +115,71 @@ def review_queue(user: User, *, now: datetime | None = None) -> list[QueueRow]:
     return rows
 
 
-def _latest(model, purpose: str):
-    """`model` rows of the session's latest submitted revision of the `purpose` form."""
-    return model.objects.filter(
-        response__session=OuterRef("pk"),
-        response__purpose=purpose,
-        response__state=ResponseState.SUBMITTED,
-    ).order_by("-response__revision")
+def _superseded(prefix: str) -> Q:
+    """A submitted response with a later submitted revision of the same form."""
+    later = FeedbackResponse.objects.filter(
+        session=OuterRef(f"{prefix}session"),
+        author=OuterRef(f"{prefix}author"),
+        about=OuterRef(f"{prefix}about"),
+        purpose=OuterRef(f"{prefix}purpose"),
+        state=ResponseState.SUBMITTED,
+        revision__gt=OuterRef(f"{prefix}revision"),
+    )
+    return Q(Exists(later))
 
 
 def scenarios_with_stats(scenarios: QuerySet[Scenario]) -> list[Scenario]:
     """The scenarios, each with: sessions run, mean portrayal realism (the therapist-role
     trainees' answer to the "realism" item), mean client-rated score (the client-role totals
     stored at submit), its spread (their sample standard deviation; it needs two) and how many
-    sessions that rests on. Each session counts its forms' latest submitted revision only.
+    sessions that rests on. Only each form's latest submitted revision counts.
 
-    Two queries whatever the library's size: the list, and one aggregate over the listed
-    scenarios' completed sessions, grouped by scenario (each session's figures are found
-    through the indexes on its responses, not by scanning every answer per scenario)."""
+    Four queries whatever the library's size: the list, then three aggregates grouped by
+    scenario — sessions, stored client totals, realism answers — each one pass over its rows
+    (per-scenario correlated subqueries would read every row once per scenario)."""
     listed = list(scenarios)
-    decimal = DecimalField(max_digits=8, decimal_places=2)
-    client_total = Subquery(
-        _latest(FeedbackScore, FeedbackPurpose.CLIENT).filter(subscale="").values("value")[:1],
-        output_field=decimal,
-    )
-    realism = Subquery(
-        _latest(FeedbackAnswer, FeedbackPurpose.THERAPIST)
-        .filter(item__key=REALISM_KEY)
-        .values("value")[:1],
-        output_field=decimal,
-    )
-    figures = {
-        row["pairing__scenario"]: row
-        for row in Session.objects.filter(
-            pairing__scenario__in=[s.pk for s in listed], status=SessionStatus.COMPLETED
-        )
-        .annotate(client_total=client_total, realism=realism)
+    ids = [s.pk for s in listed]
+    run = dict(
+        Session.objects.filter(pairing__scenario__in=ids, status=SessionStatus.COMPLETED)
         .order_by()
         .values("pairing__scenario")
-        .annotate(
-            sessions_run=Count("pk"),
-            mean_realism=Avg("realism"),
-            mean_client_score=Avg("client_total"),
-            client_score_spread=StdDev("client_total", sample=True),
-            client_scores=Count("client_total"),
+        .annotate(n=Count("pk"))
+        .values_list("pairing__scenario", "n")
+    )
+    scores = {
+        row["response__session__pairing__scenario"]: row
+        for row in FeedbackScore.objects.filter(
+            subscale="",
+            value__isnull=False,
+            response__purpose=FeedbackPurpose.CLIENT,
+            response__state=ResponseState.SUBMITTED,
+            response__session__pairing__scenario__in=ids,
         )
+        .exclude(_superseded("response__"))
+        .order_by()
+        .values("response__session__pairing__scenario")
+        .annotate(mean=Avg("value"), spread=StdDev("value", sample=True), n=Count("pk"))
     }
-    empty = {
-        "sessions_run": 0,
-        "mean_realism": None,
-        "mean_client_score": None,
-        "client_score_spread": None,
-        "client_scores": 0,
-    }
+    realism = dict(
+        FeedbackAnswer.objects.filter(
+            item__key=REALISM_KEY,
+            value__isnull=False,
+            is_na=False,
+            response__purpose=FeedbackPurpose.THERAPIST,
+            response__state=ResponseState.SUBMITTED,
+            response__session__pairing__scenario__in=ids,
+        )
+        .exclude(_superseded("response__"))
+        .order_by()
+        .values("response__session__pairing__scenario")
+        .annotate(mean=Avg("value"))
+        .values_list("response__session__pairing__scenario", "mean")
+    )
     for scenario in listed:
-        row = figures.get(scenario.pk, empty)
-        for name in empty:
-            setattr(scenario, name, row[name])
+        score = scores.get(scenario.pk, {})
+        scenario.sessions_run = run.get(scenario.pk, 0)
+        scenario.mean_realism = realism.get(scenario.pk)
+        scenario.mean_client_score = score.get("mean")
+        scenario.client_score_spread = score.get("spread")
+        scenario.client_scores = score.get("n", 0)
     return listed
