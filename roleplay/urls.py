@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import (
     availability,
+    bookings,
     calendar,
     cohorts,
     dashboard,
@@ -52,6 +53,9 @@ urlpatterns = [
     path("rounds/<int:pk>/arrange/", rounds.round_arrange, name="round_arrange"),
     path("rounds/<int:pk>/publish/", rounds.round_publish, name="round_publish"),
     path("rounds/<int:pk>/close/", rounds.round_close, name="round_close"),
+    path("rounds/<int:pk>/reopen/", rounds.round_reopen, name="round_reopen"),
+    path("rounds/<int:pk>/bookings/", bookings.round_bookings, name="round_bookings"),
+    path("pairings/<int:pk>/nudge/", bookings.pairing_nudge_view, name="pairing_nudge"),
     path("rounds/<int:pk>/absence/", rounds.round_absence, name="round_absence"),
     path("pairings/", pairings.my_pairings, name="my_pairings"),
     path("pairings/<int:pk>/", pairings.pairing_detail, name="pairing_detail"),

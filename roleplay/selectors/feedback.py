@@ -290,3 +290,63 @@ def supervisor_release_pending(session: Session) -> bool:
         and session.pairing.round.cohort.reveal_policy == RevealPolicy.SUPERVISOR
         and not FeedbackReveal.objects.filter(session=session).exists()
     )
+
+
+@dataclass
+class FeedbackOverview:
+    """One session's feedback at a glance, for lists such as a supervisor's review queue."""
+
+    session: Session
+    latest: list[FeedbackResponse]  # the latest submitted revision of each form
+    owed: int  # how many trainee forms the session asks for
+    revealed: bool
+    closes_at: datetime
+    gap: PerspectiveGap | None
+    flags: list[str]
+    client_score: Decimal | None  # the client's "felt understood" score (parallel subscale)
+
+    @property
+    def complete(self) -> bool:
+        submitted = {(r.author_id, r.about_id, r.purpose) for r in self.latest}
+        return self.owed > 0 and all(
+            (f.author.pk, f.about.pk, f.purpose) in submitted for f in forms_owed(self.session)
+        )
+
+    @property
+    def missing_after_window(self) -> bool:
+        return not self.complete and timezone.now() >= self.closes_at
+
+
+def feedback_overview(sessions: QuerySet[Session]) -> list[FeedbackOverview]:
+    """The overview of each session, in a fixed number of queries whatever their number."""
+    sessions = list(
+        sessions.select_related("pairing__round__cohort", "reveal").prefetch_related(
+            "seats__user",
+            Prefetch(
+                "feedback",
+                queryset=with_details(
+                    FeedbackResponse.objects.filter(state=ResponseState.SUBMITTED)
+                ),
+            ),
+        )
+    )
+    overviews = []
+    for session in sessions:
+        latest = list(_latest_submitted(session.feedback.all()).values())
+        by_purpose = {r.purpose: r for r in latest}
+        gap = perspective_gap(
+            by_purpose.get(FeedbackPurpose.CLIENT), by_purpose.get(FeedbackPurpose.THERAPIST)
+        )
+        overviews.append(
+            FeedbackOverview(
+                session=session,
+                latest=latest,
+                owed=len(forms_owed(session)),
+                revealed=hasattr(session, "reveal"),
+                closes_at=window_closes_at(session),
+                gap=gap,
+                flags=[flag for r in latest for flag in r.flags],
+                client_score=gap.client_score if gap else None,
+            )
+        )
+    return overviews

@@ -99,12 +99,11 @@ def window_closes_at(session: Session) -> datetime:
 
 
 def present_seats(session: Session) -> dict[str, SessionSeat]:
-    """The seats of those who came, by role (a page reads them once and passes them on)."""
-    return {
-        seat.role: seat
-        for seat in session.seats.select_related("user").order_by("role")
-        if not seat.no_show
-    }
+    """The seats of those who came, by role (a page reads them once and passes them on; a list
+    prefetches `seats__user`)."""
+    cache = getattr(session, "_prefetched_objects_cache", {})
+    seats = cache["seats"] if "seats" in cache else session.seats.select_related("user")
+    return {seat.role: seat for seat in sorted(seats, key=lambda s: s.role) if not seat.no_show}
 
 
 def forms_owed(session: Session, seats: dict[str, SessionSeat] | None = None) -> list[OwedForm]:

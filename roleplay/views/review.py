@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
 from roleplay.models import SessionReview
 from roleplay.permissions import Action, get_session_for, may, may_review
@@ -14,6 +15,7 @@ from roleplay.services.feedback import FeedbackRefused
 
 
 @login_required
+@require_GET
 def review_queue_page(request):
     if not may_review(request.user):
         raise Http404("No review queue here.")

@@ -12,11 +12,11 @@ from roleplay.models import PairingRole, Role, Session, SessionSeat, SessionStat
 from roleplay.services.feedback import feedback_requests_queue
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
 from tests.roleplay.booking_helpers import make_pairing
+from tests.roleplay.feedback_helpers import ensure_builtin_templates
 
 pytestmark = [
     pytest.mark.e2e,
-    # The built-in forms come from a data migration; keep them for the tests after this one.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 LIKERT = [
@@ -70,6 +70,7 @@ def open_request(page: Page, base: str) -> None:
 def test_two_trainees_fill_in_reload_reveal_rate_and_set_a_goal(
     live_server, page: Page, new_context, cohort
 ):
+    ensure_builtin_templates()
     base = live_server.url
     ana, ben = (
         MembershipFactory(

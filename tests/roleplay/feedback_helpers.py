@@ -1,7 +1,10 @@
 """Helpers for feedback tests: a session that has just ended, and answers to a whole form."""
 
+import importlib
 from datetime import timedelta
 from decimal import Decimal
+
+from django.apps import apps
 
 from roleplay.models import FeedbackPurpose, FeedbackTemplate, ItemKind, Session
 from roleplay.services import booking, periodic
@@ -54,3 +57,10 @@ def client_and_therapist_drafts(session, client, therapist):
 
 def template_of(session, purpose) -> FeedbackTemplate:
     return template_for(session, purpose)
+
+
+def ensure_builtin_templates() -> None:
+    """Transactional tests (a real worker, a browser, threads) flush the database when they end,
+    and with it the built-in forms its data migration wrote; load them again if they are gone."""
+    migration = importlib.import_module("roleplay.migrations.0021_builtin_feedback_templates")
+    migration.load(apps, None)

@@ -5,8 +5,11 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from roleplay.models import (
+    CohortMembership,
     FeedbackPurpose,
     FeedbackResponse,
     FeedbackReveal,
@@ -16,10 +19,13 @@ from roleplay.models import (
     MessageState,
     ResponseState,
     RevealPolicy,
+    Session,
     SessionStatus,
 )
 from roleplay.permissions import feedback_visible_to
+from roleplay.selectors.feedback import feedback_overview, perspective_gap, with_details
 from roleplay.services import booking, feedback, periodic
+from roleplay.services.cohorts import membership_end
 from roleplay.services.feedback import AnswerValue, FeedbackRefused
 from tests.factories import MembershipFactory, UserFactory
 from tests.roleplay.booking_helpers import NOW, make_pairing
@@ -423,8 +429,6 @@ def test_reflection_waits_for_the_reveal_then_keeps_usefulness_and_goal(ended):
 
 
 def test_perspective_gap_compares_the_parallel_items(ended):
-    from roleplay.selectors.feedback import perspective_gap, with_details
-
     session, ana, ben = ended
     submit_both(session, ana, ben, likert=4)
     loaded = {r.purpose: r for r in with_details(FeedbackResponse.objects.all())}
@@ -437,3 +441,63 @@ def test_perspective_gap_compares_the_parallel_items(ended):
     )
     judged = next(r for r in gap.rows if r.prompt.startswith("At moments"))
     assert (judged.client, judged.therapist, judged.gap) == (Decimal(2), Decimal(2), Decimal(0))
+
+
+# --- the overview the review queue reads ----------------------------------------------------
+
+
+def _another_completed_session(cohort, supervisor, start):
+    ana, ben = (MembershipFactory(cohort=cohort).user for _ in range(2))
+    with time_machine.travel(NOW, tick=False):
+        pairing = make_pairing(cohort, ana, ben, name=f"Round {start:%d%H}")
+        session = booking.session_schedule_directly(
+            pairing=pairing, supervisor=supervisor, start=start
+        )
+    session.status = SessionStatus.COMPLETED
+    session.save()
+    client, therapist = client_and_therapist_drafts(session, ana, ben)
+    submit(client, ana, likert=2)
+    submit(therapist, ben, likert=5)
+    return session
+
+
+def test_feedback_overview_reads_stored_scores_in_flat_queries(ended, cohort, supervisor):
+    session, ana, ben = ended
+    client, _ = client_and_therapist_drafts(session, ana, ben)
+    submit(client, ana, likert=2, slider="3.0")
+    counts = []
+    for extra in range(3):
+        if extra:
+            _another_completed_session(cohort, supervisor, START + timedelta(hours=2 * extra))
+        with CaptureQueriesContext(connection) as queries:
+            overviews = feedback_overview(Session.objects.filter(status=SessionStatus.COMPLETED))
+        counts.append(len(queries))
+        if extra == 0:
+            (first,) = overviews
+            assert (first.complete, first.revealed, first.owed) == (False, False, 2)
+            assert first.flags == [
+                "Session rating 36 or less: discuss in supervision (default rule)",
+                "Felt unsafe (2 or less): check in with both (default rule)",
+            ]
+            assert first.gap is None  # the therapist has not submitted
+    assert counts[0] == counts[2]
+    later = {o.session.pk: o for o in overviews}
+    other = next(o for pk, o in later.items() if pk != session.pk)
+    assert (other.complete, other.revealed) == (True, True)
+    # client all 2s (the reverse item counts 4): 22; therapist all 5s (reverse 1): 46
+    assert (other.client_score, other.gap.therapist_score, other.gap.gap) == (
+        Decimal("22.00"),
+        Decimal("46.00"),
+        Decimal("-24.00"),
+    )
+
+
+def test_a_trainee_who_leaves_the_cohort_is_asked_for_no_more_feedback(ended, supervisor, cohort):
+    _, ana, ben = ended
+    membership_end(
+        membership=CohortMembership.objects.active().get(cohort=cohort, user=ana),
+        ended_by=supervisor,
+    )
+    pending = feedback_messages(ana).filter(state=MessageState.PENDING)
+    assert list(pending) == []
+    assert feedback_messages(ben).filter(state=MessageState.PENDING).count() == 4

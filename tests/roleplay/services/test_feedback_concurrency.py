@@ -14,14 +14,19 @@ from roleplay.services import booking, feedback, periodic
 from roleplay.services.feedback import FeedbackRefused
 from tests.factories import MembershipFactory
 from tests.roleplay.booking_helpers import NOW, make_pairing
-from tests.roleplay.feedback_helpers import START, answers_for, client_and_therapist_drafts
+from tests.roleplay.feedback_helpers import (
+    START,
+    answers_for,
+    client_and_therapist_drafts,
+    ensure_builtin_templates,
+)
 
-# serialized_rollback: the built-in templates (a data migration) are there again afterwards.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def ended(cohort, supervisor):
+    ensure_builtin_templates()
     ana, ben = (MembershipFactory(cohort=cohort).user for _ in range(2))
     with time_machine.travel(NOW, tick=False):
         pairing = make_pairing(cohort, ana, ben)

@@ -303,3 +303,31 @@ def test_notifications_show_the_request_but_not_nudges_before_they_are_due(clien
     with time_machine.travel(session.end + timedelta(hours=25), tick=False):
         page = client.get(reverse("notifications")).content.decode()
     assert "Your feedback is still to write" not in page  # withdrawn when she submitted
+
+
+def test_a_round_chooses_its_forms_and_new_responses_use_them(client, ended, supervisor):
+    session, ana, ben = ended
+    own = FeedbackTemplate.objects.create(
+        family="sam-client",
+        purpose=FeedbackPurpose.CLIENT,
+        name="Sam's short client form",
+        licence_note="Sam's own words",
+        owner=supervisor,
+    )
+    feedback.template_edit(
+        template=own,
+        user=supervisor,
+        changes={},
+        items=[{"key": "heard", "kind": "likert", "prompt": "Heard?", "minimum": 1, "maximum": 5}],
+    )
+    round_ = session.pairing.round
+    client.force_login(supervisor)
+    page = client.get(reverse("round_edit", args=[round_.pk])).content.decode()
+    assert "Sam&#x27;s short client form (v1)" in page
+    assert "Dyad&#x27;s built-in form" in page
+    round_.client_template = own
+    round_.save()
+    client.force_login(ana)
+    page = client.get(form_url(session, "client", ben)).content.decode()
+    assert "Sam&#x27;s short client form" in page
+    assert "Heard?" in page
