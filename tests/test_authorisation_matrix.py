@@ -275,6 +275,10 @@ ENTRIES: dict[str, Entry] = {
         cells(200, anonymous=200),
     ),
     "profile": Entry(none, signed_in(200), signed_in(200)),
+    # An empty POST is refused for want of the password, so nobody's account goes here.
+    "profile_delete": Entry(none, signed_in(200), signed_in(200)),
+    # Everyone downloads their own data only; a POST because each download is audited.
+    "profile_export": Entry(none, POST_ONLY, signed_in(200)),
 }
 
 # The groups held to a rule (see the module docstring): (url name, kwargs, GET status per actor).

@@ -33,9 +33,10 @@ from tests.roleplay.booking_helpers import NOW, make_pairing
 from tests.roleplay.feedback_helpers import START, answers_for
 
 pytestmark = pytest.mark.django_db
-# POST is tried on the URLs that write or show feedback (a refused POST re-renders the page);
+# POST is tried on the URLs that write or show feedback (a refused POST re-renders the page)
+# and on the data export (a POST);
 # every URL is tried with GET.
-FEEDBACK_WORDS = ("feedback", "review", "reflection", "goal", "sessions/")
+FEEDBACK_WORDS = ("feedback", "review", "reflection", "goal", "sessions/", "my-data")
 
 
 def _trainee(cohort, name):

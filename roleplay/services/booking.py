@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from accounts.models import User
 from roleplay import formats
@@ -551,7 +552,7 @@ def sessions_free_for_departure(*, cohort, departed: User, by: User) -> int:
     for session in sessions:
         session = _locked(session)
         session.status = SessionStatus.CANCELLED
-        session.cancel_reason = f"{departed.name} has left {cohort.name}."
+        session.cancel_reason = f"{capfirst(departed.name)} has left {cohort.name}."
         session.cancelled_by = by
         session.cancelled_at = now
         session.sequence += 1
@@ -566,7 +567,7 @@ def sessions_free_for_departure(*, cohort, departed: User, by: User) -> int:
                     person,
                     MessageKind.SESSION_CANCELLED,
                     f"{WHEN_TOKEN} is cancelled",
-                    f"{departed.name} has left {cohort.name}, so your session is cancelled. "
+                    f"{capfirst(departed.name)} has left {cohort.name}, so your session is cancelled. "
                     "Open it in Dyad to practise with another trainee of the round instead.",
                 )
         cancelled += 1

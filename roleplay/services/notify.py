@@ -41,10 +41,13 @@ def message_queue(
     due_at: datetime | None = None,
     when: datetime | None = None,
 ) -> Message | None:
-    """Record a message in the caller's transaction; returns None if this key was recorded before.
+    """Record a message in the caller's transaction; returns None if this key was recorded before,
+    or if the recipient's account is deleted (it stays in old pairings but hears nothing more).
 
     A message about a moment writes `formats.WHEN_TOKEN` in its subject and body and passes the
     moment as `when`: it is formatted when read, in the reader's zone (see Message.title)."""
+    if recipient.deleted_at:
+        return None
     due_at = due_at or timezone.now()
     message, created = Message.objects.get_or_create(
         dedupe_key=dedupe_key,
