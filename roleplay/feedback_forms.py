@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from django import forms
 
-from roleplay.models import FeedbackItem, GoalTried, ItemKind
+from roleplay.models import FeedbackItem, FeedbackTemplate, GoalTried, ItemKind
+from roleplay.scoring import OPS
 from roleplay.services.feedback import AnswerValue, number_text
 
 NA = "na"
@@ -169,3 +170,133 @@ class GoalCheckinForm(forms.Form):
         error_messages={"required": "Say whether you tried it.", **CHOICE_ERRORS},
     )
     note = forms.CharField(label="How did it go?", max_length=300, required=False)
+
+
+# --- building a form from items -----------------------------------------------------------------
+
+SEPARATOR = "|"
+
+
+class TemplateForm(forms.ModelForm):
+    thresholds_text = forms.CharField(
+        label="Your own flag rules",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One a line: what, a comparison, a number, then the label shown. “what” is "
+        "total, a subscale name, or item:key — e.g. “total <= 36 discuss in supervision”.",
+    )
+
+    class Meta:
+        model = FeedbackTemplate
+        fields = ["name", "description", "licence_note", "aggregate", "missing_rule", "impute_max"]
+        labels = {
+            "licence_note": "Source and licence",
+            "aggregate": "Subscales and total are the",
+            "missing_rule": "Unanswered and “not applicable” items",
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["thresholds_text"].initial = "\n".join(
+            f"{t['target'] or 'total'} {t['op']} {t['value']} {t['label']}"
+            for t in self.instance.thresholds
+        )
+
+    def clean_thresholds_text(self):
+        rules = []
+        for number, line in enumerate(self.cleaned_data["thresholds_text"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = line.split(maxsplit=3)
+            if len(parts) < 4 or parts[1] not in OPS:
+                raise forms.ValidationError(
+                    f"Line {number}: write what, a comparison (<=, <, >=, >), a number and a label."
+                )
+            try:
+                value = Decimal(parts[2])
+            except ArithmeticError as exc:
+                raise forms.ValidationError(
+                    f"Line {number}: “{parts[2]}” is not a number."
+                ) from exc
+            target = "" if parts[0] == "total" else parts[0]
+            rules.append(
+                {"target": target, "op": parts[1], "value": str(value), "label": parts[3].strip()}
+            )
+        return rules
+
+
+class ItemForm(forms.Form):
+    key = forms.SlugField(max_length=40, label="Key", help_text="Short, unique in the form.")
+    # A blank first choice, so an empty extra row is left alone rather than validated.
+    kind = forms.ChoiceField(choices=[("", "Choose…"), *ItemKind.choices], label="Kind")
+    prompt = forms.CharField(max_length=300, label="Question")
+    minimum = forms.DecimalField(max_digits=6, decimal_places=1, required=False, label="Min")
+    maximum = forms.DecimalField(max_digits=6, decimal_places=1, required=False, label="Max")
+    anchors = forms.CharField(
+        required=False, max_length=500, label=f"Anchor labels (separated by {SEPARATOR})"
+    )
+    choices = forms.CharField(
+        required=False, max_length=1000, label=f"Choices (separated by {SEPARATOR})"
+    )
+    subscale = forms.SlugField(max_length=40, required=False, label="Subscale")
+    parallel_key = forms.SlugField(
+        max_length=40, required=False, label="Parallel client item (key)"
+    )
+    required = forms.BooleanField(required=False, initial=True, label="Required")
+    allow_na = forms.BooleanField(required=False, label="Allows N/A")
+    reverse = forms.BooleanField(required=False, label="Reverse-scored")
+    scored = forms.BooleanField(required=False, initial=True, label="Counts in scores")
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        data["anchors"] = _split(data.get("anchors", ""))
+        data["choices"] = _split(data.get("choices", ""))
+        if kind == ItemKind.SLIDER:
+            data["minimum"], data["maximum"] = Decimal(0), Decimal(10)
+        elif kind in (ItemKind.LIKERT, ItemKind.COUNT):
+            low, high = data.get("minimum"), data.get("maximum")
+            if low is None or high is None or high <= low:
+                self.add_error("maximum", "Give a lowest and a higher highest value.")
+            elif kind == ItemKind.LIKERT and (high - low > 10 or low % 1 or high % 1):
+                self.add_error("maximum", "A Likert scale has whole steps, at most 11 of them.")
+        else:
+            data["minimum"] = data["maximum"] = None
+        if kind == ItemKind.CHOICE and len(data["choices"]) < 2:
+            self.add_error("choices", "Offer at least two choices.")
+        return data
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(SEPARATOR) if part.strip()]
+
+
+class BaseItemFormSet(forms.BaseFormSet):
+    def clean(self):
+        keys = [item["key"] for item in self.items()]
+        if len(keys) != len(set(keys)):
+            raise forms.ValidationError("Each item needs its own key.")
+        if not keys:
+            raise forms.ValidationError("A form needs at least one item.")
+
+    def items(self) -> list[dict]:
+        return [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data.get("key") and not self._should_delete_form(form)
+        ]
+
+
+ItemFormSet = forms.formset_factory(ItemForm, formset=BaseItemFormSet, extra=2, can_delete=True)
+
+
+def item_initial(items) -> list[dict]:
+    return [
+        {
+            **{k: v for k, v in item.items() if k not in ("anchors", "choices")},
+            "anchors": f" {SEPARATOR} ".join(item["anchors"]),
+            "choices": f" {SEPARATOR} ".join(item["choices"]),
+        }
+        for item in items
+    ]

@@ -18,6 +18,7 @@ from roleplay.models import (
     Cohort,
     CohortMembership,
     FeedbackResponse,
+    FeedbackTemplate,
     Invitation,
     Pairing,
     PairingMember,
@@ -249,3 +250,20 @@ def may_review(user: User) -> bool:
         user.is_programme_admin
         or CohortMembership.objects.active().filter(user=user, role=Role.SUPERVISOR).exists()
     )
+
+
+def templates_visible_to(user: User) -> QuerySet[FeedbackTemplate]:
+    """Feedback forms a supervisor works with: programme-wide ones and their own (current
+    versions); a programme admin sees every one."""
+    if not may_use_library(user):
+        return FeedbackTemplate.objects.none()
+    current = FeedbackTemplate.objects.filter(is_current=True)
+    if user.is_programme_admin:
+        return current
+    return current.filter(Q(owner__isnull=True) | Q(owner=user))
+
+
+def may_edit_template(user: User, template: FeedbackTemplate) -> bool:
+    if user.is_programme_admin:
+        return True
+    return template.owner_id is not None and template.owner_id == user.pk

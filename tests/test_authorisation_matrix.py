@@ -34,6 +34,7 @@ from django.utils import timezone
 from roleplay.models import (
     CohortMembership,
     DoNotPair,
+    FeedbackTemplate,
     Message,
     Pairing,
     PairingRole,
@@ -139,6 +140,10 @@ def done(world, actor):
     return {"pk": world["done_session"].pk}
 
 
+def builtin_form(world, actor):
+    return {"pk": FeedbackTemplate.objects.get(family="builtin-client", is_current=True).pk}
+
+
 def client_form(world, actor):
     """The client-role form of the completed session, about its therapist."""
     return done(world, actor) | {"purpose": "client", "about": world["done_therapist"].pk}
@@ -242,6 +247,11 @@ ENTRIES: dict[str, Entry] = {
     # for form 4 first (refused with a message, redirected).
     "review_queue": Entry(none, only(LIBRARY, 200), signed_in(405)),
     "session_review": Entry(done, only(MANAGERS, 200), only(MANAGERS, 302)),
+    # Feedback forms go with the library: a built-in form is copied by any supervisor, changed
+    # only by programme admins (an empty POST is shown again with its errors).
+    "template_list": Entry(none, only(LIBRARY, 200), only(LIBRARY, 200)),
+    "template_copy": Entry(builtin_form, POST_ONLY, only(LIBRARY, 302)),
+    "template_edit": Entry(builtin_form, only({"admin"}, 200), only({"admin"}, 200)),
     "scenario_list": Entry(none, only(LIBRARY, 200), only(LIBRARY, 200)),
     "scenario_create": Entry(none, only(LIBRARY, 200), only(LIBRARY, 200)),
     "scenario_detail": Entry(scenario, only(LIBRARY, 200), only(LIBRARY, 200)),

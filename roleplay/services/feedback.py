@@ -12,6 +12,7 @@ window closes are written when the session is completed (so a cancelled session 
 and a no-show's are withdrawn), each with a dedupe key; submitting withdraws the author's nudges.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -43,7 +44,7 @@ from roleplay.models import (
     SessionSeat,
     SessionStatus,
 )
-from roleplay.permissions import Action, may
+from roleplay.permissions import Action, may, may_edit_template
 
 from . import notify
 
@@ -608,7 +609,7 @@ def template_edit(
     template = FeedbackTemplate.objects.select_for_update().get(pk=template.pk)
     if not template.is_current:
         raise FeedbackRefused("Only the current version of a template can be edited.")
-    if not (user.is_programme_admin or (template.owner_id and template.owner_id == user.pk)):
+    if not may_edit_template(user, template):
         raise FeedbackRefused("Only the template's owner (or a programme admin) may edit it.")
     used = FeedbackResponse.objects.filter(template=template).exists()
     if used:
@@ -633,6 +634,29 @@ def template_edit(
         for position, item in enumerate(items, start=1)
     )
     return template
+
+
+@transaction.atomic
+def template_copy(*, template: FeedbackTemplate, user: User) -> FeedbackTemplate:
+    """A new family starting from `template`: the supervisor's own, or programme-wide when a
+    programme admin makes it. Its source and licence note travel with it."""
+    copy = FeedbackTemplate.objects.create(
+        family=f"form-{uuid.uuid4().hex[:12]}",
+        purpose=template.purpose,
+        name=f"{template.name} (my version)",
+        description=template.description,
+        licence_note=template.licence_note,
+        owner=None if user.is_programme_admin else user,
+        aggregate=template.aggregate,
+        missing_rule=template.missing_rule,
+        impute_max=template.impute_max,
+        thresholds=template.thresholds,
+    )
+    FeedbackItem.objects.bulk_create(
+        FeedbackItem(template=copy, position=position, **item)
+        for position, item in enumerate(template_items_as_dicts(template), start=1)
+    )
+    return copy
 
 
 def template_items_as_dicts(template: FeedbackTemplate) -> list[dict]:

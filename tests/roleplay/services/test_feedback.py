@@ -23,6 +23,7 @@ from roleplay.models import (
     SessionStatus,
 )
 from roleplay.permissions import feedback_visible_to
+from roleplay.selectors.accounts import personal_data
 from roleplay.selectors.feedback import feedback_overview, perspective_gap, with_details
 from roleplay.services import booking, feedback, periodic
 from roleplay.services.cohorts import membership_end
@@ -501,3 +502,17 @@ def test_a_trainee_who_leaves_the_cohort_is_asked_for_no_more_feedback(ended, su
     pending = feedback_messages(ana).filter(state=MessageState.PENDING)
     assert list(pending) == []
     assert feedback_messages(ben).filter(state=MessageState.PENDING).count() == 4
+
+
+def test_my_data_holds_what_i_wrote_and_what_was_written_about_me_only_after_the_reveal(ended):
+    session, ana, ben = ended
+    client, therapist = client_and_therapist_drafts(session, ana, ben)
+    submit(therapist, ben, text="Ben's words about Ana")
+    mine = personal_data(ana)
+    assert mine["feedback_received"] == []
+    assert mine["feedback_written"][0]["state"] == "Draft"
+    submit(client, ana)
+    received = personal_data(ana)["feedback_received"]
+    assert [(r["author"], r["answers"]["What I learned from my client"]) for r in received] == [
+        ("Ben", "Ben's words about Ana")
+    ]
