@@ -19,6 +19,7 @@ pytestmark = [
     pytest.mark.e2e,
     # The built-in forms come from a data migration; keep them for the tests after this one.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("builtin_feedback_forms"),
 ]
 
 COMPETENCIES = [

@@ -163,7 +163,8 @@ class Command(BaseCommand):
             trainee.pk: (f"s{n}", role) for n, group in enumerate(groups) for trainee, role in group
         }
         options = {
-            f"s{n}": SlotOptions(scenario=starters[n % len(starters)]) for n in range(len(groups))
+            f"s{n}": SlotOptions(scenario=starters[n % len(starters)] if starters else None)
+            for n in range(len(groups))
         }
         round_arrange(round_=round_, arrangement=Arrangement(members=members, options=options))
         round_publish(round_=round_)
