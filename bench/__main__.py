@@ -16,6 +16,7 @@ BENCHMARKS = [
     "bench.booking_slots",
     "bench.outbox",
     "bench.feedback",
+    "bench.round_editor",
 ]
 
 Row = tuple[str, float, str]

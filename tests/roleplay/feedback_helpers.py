@@ -1,4 +1,4 @@
-"""Helpers for feedback tests: a session that has just ended, and answers to a whole form."""
+"""Helpers for feedback tests: answers to a whole form, both trainees' drafts, the built-in forms."""
 
 import importlib
 from datetime import timedelta
@@ -6,23 +6,11 @@ from decimal import Decimal
 
 from django.apps import apps
 
-from roleplay.models import FeedbackPurpose, FeedbackTemplate, ItemKind, Session
-from roleplay.services import booking, periodic
-from roleplay.services.feedback import AnswerValue, feedback_start, template_for
+from roleplay.models import FeedbackPurpose, FeedbackTemplate, ItemKind
+from roleplay.services.feedback import AnswerValue, feedback_start
 from tests.roleplay.booking_helpers import NOW
 
 START = NOW + timedelta(days=2)
-
-
-def complete(pairing, supervisor, start=START) -> Session:
-    """Schedule the pairing's session and close it as completed; the clock must be at or after
-    its end when this returns (callers travel there)."""
-    session = booking.session_schedule_directly(pairing=pairing, supervisor=supervisor, start=start)
-    return session
-
-
-def close_sessions() -> None:
-    periodic.sessions_complete()
 
 
 def answers_for(template: FeedbackTemplate, *, likert=4, slider="8.0", count=3, text="Noted."):
@@ -44,19 +32,15 @@ def answers_for(template: FeedbackTemplate, *, likert=4, slider="8.0", count=3, 
     return answers
 
 
-def start_form(session, author, about, purpose):
-    return feedback_start(session=session, author=author, about=about, purpose=purpose)
-
-
 def client_and_therapist_drafts(session, client, therapist):
     return (
-        start_form(session, client, therapist, FeedbackPurpose.CLIENT),
-        start_form(session, therapist, client, FeedbackPurpose.THERAPIST),
+        feedback_start(
+            session=session, author=client, about=therapist, purpose=FeedbackPurpose.CLIENT
+        ),
+        feedback_start(
+            session=session, author=therapist, about=client, purpose=FeedbackPurpose.THERAPIST
+        ),
     )
-
-
-def template_of(session, purpose) -> FeedbackTemplate:
-    return template_for(session, purpose)
 
 
 def ensure_builtin_templates() -> None:

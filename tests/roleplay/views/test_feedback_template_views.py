@@ -111,3 +111,9 @@ def test_others_cannot_edit_a_supervisors_form_or_the_builtin_ones(
     assert client.get(reverse("template_edit", args=[other.pk])).status_code == 404
     client.force_login(trainee)
     assert client.get(reverse("template_list")).status_code == 404
+
+
+def test_the_scenario_library_links_to_the_feedback_forms(client, supervisor, cohort):
+    client.force_login(supervisor)
+    page = client.get(reverse("scenario_list")).content.decode()
+    assert f'<a href="{reverse("template_list")}">Feedback forms</a>' in page
