@@ -23,6 +23,7 @@ BENCHMARKS = [
     "bench.rotation_db",
     "bench.booking_slots",
     "bench.outbox",
+    "bench.feedback",
     "bench.round_editor",
     "bench.pages",
     "bench.recording_ranges",

@@ -41,6 +41,7 @@ from roleplay.models import (
     RoundAbsence,
     Scenario,
     Session,
+    SessionReview,
     SessionSeat,
     Unavailability,
     WeeklyHours,
@@ -436,6 +437,17 @@ class ReflectionAdmin(admin.ModelAdmin):
     list_display = ["session", "trainee", "usefulness", "goal", "goal_tried"]
     search_fields = ["trainee__email", "trainee__display_name", "goal"]
     raw_id_fields = ["session", "trainee"]
+
+
+@admin.register(SessionReview)
+class SessionReviewAdmin(admin.ModelAdmin):
+    """The review queue's flags and who reviewed each session (written by services.review)."""
+
+    list_display = ["session", "complete", "flagged", "reviewed_by", "reviewed_at"]
+    list_filter = ["flagged", "complete"]
+    list_select_related = ["session", "reviewed_by"]
+    readonly_fields = ["session", "complete", "flags", "flagged", "reviewed_by", "reviewed_at"]
+    raw_id_fields = ["session"]
 
 
 class ScheduleTasksInline(beat_admin.PeriodicTaskInline):

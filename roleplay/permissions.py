@@ -292,6 +292,16 @@ def feedback_visible_to(user: User) -> QuerySet[FeedbackResponse]:
     )
 
 
+def may_review(user: User) -> bool:
+    """Has a review queue: programme admins and anyone supervising a cohort now."""
+    if not user.is_authenticated:
+        return False
+    return (
+        user.is_programme_admin
+        or CohortMembership.objects.active().filter(user=user, role=Role.SUPERVISOR).exists()
+    )
+
+
 def templates_visible_to(user: User) -> QuerySet[FeedbackTemplate]:
     """Feedback forms a supervisor works with: programme-wide ones and their own (current
     versions); a programme admin sees every one."""

@@ -64,6 +64,7 @@ from roleplay.models import (
     Round,
     RoundAbsence,
     Session,
+    SessionReview,
     SessionSeat,
     Unavailability,
     WeeklyHours,
@@ -168,6 +169,14 @@ def build_world(n: int) -> None:
             RecordingComment.objects.create(
                 recording=recording, author=first, at_seconds=j, text="Good"
             )
+        SessionReview.objects.create(
+            session=session,
+            complete=True,
+            flags=[{"kind": "low_score", "label": "Low client-rated score"}],
+            flagged=True,
+            reviewed_by=cohort.created_by,
+            reviewed_at=when,
+        )
         WeeklyHours.objects.create(user=first, weekday=i % 7, start=time(9), end=time(12))
         WeeklyHours.objects.create(cohort=cohort, weekday=i % 7, start=time(8), end=time(20))
         Unavailability.objects.create(user=first, start=when, end=when + timedelta(hours=2))

@@ -249,6 +249,11 @@ ENTRIES: dict[str, Entry] = {
         POST_ONLY,
         only({"other_trainee"}, 200),
     ),
+    # The review queue: whoever supervises a cohort now, and admins. Reviewing a session is for
+    # its cohort's supervisors only; the trainees in it get 404 like everyone else. POST asks
+    # for form 4 first (refused with a message, redirected).
+    "review_queue": Entry(none, only(LIBRARY, 200), signed_in(405)),
+    "session_review": Entry(done, only(MANAGERS, 200), only(MANAGERS, 302)),
     # Feedback forms go with the library: a built-in form is copied by any supervisor, changed
     # only by programme admins (an empty POST is shown again with its errors).
     "template_list": Entry(none, only(LIBRARY, 200), only(LIBRARY, 200)),

@@ -20,6 +20,7 @@ from .feedback import (
 )
 from .messages import OPTIONAL_KINDS, EmailPreferences, Message, MessageKind, MessageState
 from .record import CareFlag, Consent, Note, NoteKind, Recording, RecordingComment
+from .review import SessionReview
 from .rounds import DoNotPair, Pairing, PairingMember, PairingRole, Round, RoundAbsence, RoundStatus
 from .scenarios import Scenario, Skill
 from .sessions import (
@@ -79,6 +80,7 @@ __all__ = [
     "RoundStatus",
     "Scenario",
     "Session",
+    "SessionReview",
     "SessionSeat",
     "SessionStatus",
     "Skill",

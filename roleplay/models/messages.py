@@ -23,6 +23,7 @@ class MessageKind(models.TextChoices):
     FEEDBACK_CLOSING = "feedback_closing", "Feedback window closes in 24 hours"
     FEEDBACK_REVEALED = "feedback_revealed", "Feedback about you can be read"
     CARE_FLAG = "care_flag", "A trainee asks you to check in (supervisors)"
+    FEEDBACK_REVIEWED = "feedback_reviewed", "A supervisor reviewed your session"
 
 
 OPTIONAL_KINDS = [

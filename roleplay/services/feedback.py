@@ -312,6 +312,10 @@ def feedback_submit(
     notify.messages_withdraw(dedupe_key_prefix=_author_prefix(session, author))
     if _all_submitted(session) and session.pairing.round.cohort.reveal_policy == RevealPolicy.AUTO:
         _reveal(session, RevealReason.BOTH_SUBMITTED)
+    # Imported here: services.review reads feedback through selectors that import this module.
+    from .review import review_flags_refresh
+
+    review_flags_refresh(session=session)
     return response
 
 

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 
 from roleplay.forms import ScenarioForm
 from roleplay.permissions import may_read_brief_of, may_use_library, scenarios_visible_to
+from roleplay.selectors.review import scenarios_with_stats
 from roleplay.services import scenarios as scenario_services
 
 
@@ -20,7 +21,11 @@ def scenario_list(request):
     return render(
         request,
         "roleplay/scenario_list.html",
-        {"scenarios": scenarios_visible_to(request.user).select_related("owner")},
+        {
+            "scenarios": scenarios_with_stats(
+                scenarios_visible_to(request.user).select_related("owner")
+            )
+        },
     )
 
 

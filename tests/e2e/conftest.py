@@ -9,6 +9,7 @@ Playwright lives only as long as this package, and the variable is set for exact
 plugin's session-scoped fixtures that hold Playwright are redeclared below with package scope.
 """
 
+import importlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -86,3 +87,13 @@ def browser_context_args(
     if pytestconfig.getoption("--video") in ["on", "retain-on-failure"]:
         context_args["record_video_dir"] = _pw_artifacts_folder.name
     return context_args
+
+
+@pytest.fixture
+def builtin_feedback_forms(transactional_db):
+    """The five built-in feedback forms come from a data migration; a transactional test before
+    this one may have flushed them, so they are loaded again (the loader skips those present)."""
+    from django.apps import apps
+
+    load = importlib.import_module("roleplay.migrations.0021_builtin_feedback_templates").load
+    load(apps, None)

@@ -22,7 +22,12 @@ from roleplay.services.rounds import round_create
 from tests.factories import InvitationFactory, ScenarioFactory
 from tests.integration.worker import purge_broker
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    # seed_demo writes feedback on its earlier round with the built-in forms.
+    pytest.mark.usefixtures("builtin_feedback_forms"),
+]
 
 PHONE = {"width": 390, "height": 844}
 TRAINEE, SUPERVISOR = "trainee1@dyad.test", "supervisor1@dyad.test"
@@ -33,7 +38,7 @@ def demo(live_server):
     """The demo programme, a draft second round with suggested pairings, a proposed session and
     an open invitation: every page has something in it."""
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    cohort = Cohort.objects.get()
+    cohort = Cohort.objects.get(name="Counselling Skills — Year 1")
     supervisor = User.objects.get(email=SUPERVISOR)
     # A shared one of our own: an earlier transactional test may have flushed the starter library.
     scenario = ScenarioFactory(owner=supervisor, shared=True, title="A long scenario title to show")

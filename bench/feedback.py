@@ -1,0 +1,360 @@
+"""Feedback pages at size: the feedback form, the session page with both sides revealed, the
+review queue and the scenario library, each timed against a floor view in the same run.
+
+Seeds a throwaway copy of the configured database (Django's test database) with bulk writes:
+2,000 trainees in one cohort, paired 1,000 sessions a round, each session with the client's and
+the therapist's submitted responses, their answers (29 a session), stored scores, the reveal and
+the review flags — the way `feedback_submit` leaves them. The default run seeds
+BENCH_FEEDBACK_ROUNDS=7 rounds (about 200,000 answers, a few minutes); BENCH_FEEDBACK_FULL=1
+seeds 69 rounds, about 2,000,000 answers (the issue's size; much longer).
+
+Each page is requested through Django's test client (every middleware, no network)
+BENCH_REQUESTS times (default 30), alternating with the floor — the smallest signed-in view,
+which renders nothing — so both see the same machine load. Queries are counted on one extra
+request. Targets (issue 9): at most 15 queries each, and a median within 10x the floor's.
+"""
+
+import os
+import statistics
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpResponse
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import include, path, reverse
+from django.utils import timezone
+
+N_TRAINEES = 2_000
+FULL_ROUNDS = 69
+ROUNDS = (
+    FULL_ROUNDS
+    if os.environ.get("BENCH_FEEDBACK_FULL")
+    else int(os.environ.get("BENCH_FEEDBACK_ROUNDS", "7"))
+)
+REQUESTS = max(5, int(os.environ.get("BENCH_REQUESTS", "30")))
+N_SCENARIOS = 20
+MAX_QUERIES = 15
+TARGET_X = 10
+BATCH = 10_000
+
+
+@login_required
+def floor(request):
+    """Passes every middleware and the sign-in check, reads the session and user, renders nothing."""
+    return HttpResponse(f"signed in as {request.user.pk}", content_type="text/plain")
+
+
+urlpatterns = [
+    path("bench/floor/", floor, name="bench_floor"),
+    path("", include("config.urls")),
+]
+
+
+def _answers_for(items, response, *, low: bool):
+    from roleplay.models import FeedbackAnswer, ItemKind
+
+    for item in items:
+        if item.kind == ItemKind.LIKERT:
+            yield FeedbackAnswer(response=response, item=item, value=Decimal(2 if low else 4))
+        elif item.kind == ItemKind.SLIDER:
+            yield FeedbackAnswer(response=response, item=item, value=Decimal("3" if low else "9.5"))
+        elif item.kind == ItemKind.CHOICE:
+            yield FeedbackAnswer(response=response, item=item, text=item.choices[0])
+        else:
+            yield FeedbackAnswer(
+                response=response, item=item, text="What I noticed in the session."
+            )
+
+
+def _scores_for(response, *, purpose: str, low: bool):
+    from roleplay.models import FeedbackScore
+
+    # What roleplay.scoring stores for these answers (one reverse-scored item in ten).
+    if purpose == "client":
+        felt = Decimal(9 * 2 + 4) if low else Decimal(9 * 4 + 2)
+        rating = Decimal(12) if low else Decimal(38)
+        parts = [("felt_understood", felt, 10), ("session_rating", rating, 4)]
+        parts.append(("", felt + rating, 14))
+    else:
+        parts = [("understood_self", Decimal(38), 10), ("", Decimal(38), 10)]
+    for subscale, value, used in parts:
+        yield FeedbackScore(response=response, subscale=subscale, value=value, items_used=used)
+
+
+def seed() -> dict:
+    """Bulk writes only; returns the ids the pages need."""
+    from accounts.models import User
+    from roleplay.models import (
+        Cohort,
+        CohortMembership,
+        FeedbackResponse,
+        FeedbackReveal,
+        FeedbackTemplate,
+        Pairing,
+        PairingMember,
+        PairingRole,
+        RevealReason,
+        Role,
+        Round,
+        RoundStatus,
+        Scenario,
+        Session,
+        SessionReview,
+        SessionSeat,
+        SessionStatus,
+    )
+
+    now = timezone.now().replace(microsecond=0)
+    supervisor = User.objects.create_user(
+        email="bench-supervisor@example.org", password="x", display_name="Bench Supervisor"
+    )
+    supervisor.is_supervisor = True
+    supervisor.save(update_fields=["is_supervisor"])
+    cohort = Cohort.objects.create(
+        name="Bench cohort",
+        term_start=(now - timedelta(days=400)).date(),
+        term_end=(now + timedelta(days=30)).date(),
+        time_zone="Europe/London",
+        created_by=supervisor,
+    )
+    trainees = User.objects.bulk_create(
+        User(email=f"bench{i}@example.org", display_name=f"Trainee {i}", password="!")
+        for i in range(N_TRAINEES)
+    )
+    CohortMembership.objects.bulk_create(
+        [CohortMembership(cohort=cohort, user=supervisor, role=Role.SUPERVISOR)]
+        + [CohortMembership(cohort=cohort, user=t, role=Role.TRAINEE) for t in trainees]
+    )
+    scenarios = Scenario.objects.bulk_create(
+        Scenario(
+            owner=supervisor,
+            title=f"Bench scenario {i}",
+            presenting_concern="Low mood",
+            difficulty=1 + i % 3,
+            skills=["open_questions"],
+            intake_summary="Intake.",
+            client_brief="Brief.",
+        )
+        for i in range(N_SCENARIOS)
+    )
+    templates = {
+        t.purpose: t
+        for t in FeedbackTemplate.objects.filter(
+            family__in=["builtin-client", "builtin-therapist"], is_current=True
+        ).prefetch_related("items")
+    }
+    items = {purpose: list(t.items.all()) for purpose, t in templates.items()}
+    half = N_TRAINEES // 2
+    last = {}
+    for r in range(ROUNDS):
+        day = now - timedelta(days=3 * (ROUNDS - r))
+        round_ = Round.objects.create(
+            cohort=cohort,
+            name=f"Round {r + 1}",
+            opens=day - timedelta(days=7),
+            closes=day + timedelta(days=1),
+            status=RoundStatus.CLOSED if r < ROUNDS - 1 else RoundStatus.PUBLISHED,
+        )
+        pairings = Pairing.objects.bulk_create(
+            Pairing(round=round_, scenario=scenarios[i % N_SCENARIOS]) for i in range(half)
+        )
+        pairs = [
+            (trainees[(i + r) % N_TRAINEES], trainees[(i + r + half) % N_TRAINEES])
+            for i in range(half)
+        ]
+        if r % 2:
+            pairs = [(b, a) for a, b in pairs]
+        PairingMember.objects.bulk_create(
+            member
+            for pairing, (client, therapist) in zip(pairings, pairs, strict=True)
+            for member in (
+                PairingMember(
+                    pairing=pairing, round=round_, trainee=client, role=PairingRole.CLIENT
+                ),
+                PairingMember(
+                    pairing=pairing, round=round_, trainee=therapist, role=PairingRole.THERAPIST
+                ),
+            )
+        )
+        start = day.replace(hour=10, minute=0, second=0)
+        end = start + timedelta(minutes=50)
+        sessions = Session.objects.bulk_create(
+            Session(
+                pairing=p,
+                start=start,
+                end=end,
+                status=SessionStatus.COMPLETED,
+                proposed_by=supervisor,
+            )
+            for p in pairings
+        )
+        SessionSeat.objects.bulk_create(
+            (
+                seat
+                for session, (client, therapist) in zip(sessions, pairs, strict=True)
+                for seat in (
+                    SessionSeat(
+                        session=session, user=client, role=PairingRole.CLIENT, start=start, end=end
+                    ),
+                    SessionSeat(
+                        session=session,
+                        user=therapist,
+                        role=PairingRole.THERAPIST,
+                        start=start,
+                        end=end,
+                    ),
+                )
+            ),
+            batch_size=BATCH,
+        )
+        # The last round's first session is left unwritten: the form page opens it.
+        written = sessions[1:] if r == ROUNDS - 1 else sessions
+        submitted_at = end + timedelta(hours=2)
+        responses = FeedbackResponse.objects.bulk_create(
+            (
+                response
+                for session, (client, therapist) in zip(sessions, pairs, strict=True)
+                if session in written
+                for response in (
+                    FeedbackResponse(
+                        session=session,
+                        author=client,
+                        about=therapist,
+                        purpose="client",
+                        template=templates["client"],
+                        state="submitted",
+                        submitted_at=submitted_at,
+                    ),
+                    FeedbackResponse(
+                        session=session,
+                        author=therapist,
+                        about=client,
+                        purpose="therapist",
+                        template=templates["therapist"],
+                        state="submitted",
+                        submitted_at=submitted_at,
+                    ),
+                )
+            ),
+            batch_size=BATCH,
+        )
+        low = {s.pk for s in written[::10]}
+        from roleplay.models import FeedbackAnswer, FeedbackScore
+
+        FeedbackAnswer.objects.bulk_create(
+            (
+                answer
+                for response in responses
+                for answer in _answers_for(
+                    items[response.purpose], response, low=response.session_id in low
+                )
+            ),
+            batch_size=BATCH,
+        )
+        FeedbackScore.objects.bulk_create(
+            (
+                score
+                for response in responses
+                for score in _scores_for(
+                    response, purpose=response.purpose, low=response.session_id in low
+                )
+            ),
+            batch_size=BATCH,
+        )
+        FeedbackReveal.objects.bulk_create(
+            FeedbackReveal(session=s, revealed_at=submitted_at, reason=RevealReason.BOTH_SUBMITTED)
+            for s in written
+        )
+        reviewed = r < ROUNDS - 2
+        SessionReview.objects.bulk_create(
+            SessionReview(
+                session=s,
+                complete=True,
+                flagged=s.pk in low,
+                flags=[{"kind": "low_score", "label": "Low client-rated score"}]
+                if s.pk in low
+                else [],
+                reviewed_by=supervisor if reviewed else None,
+                reviewed_at=submitted_at if reviewed else None,
+            )
+            for s in written
+        )
+        last = {"open": (sessions[0], pairs[0]), "revealed": (sessions[1], pairs[1])}
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    open_session, (open_client, open_therapist) = last["open"]
+    revealed, (revealed_client, _) = last["revealed"]
+    return {
+        "supervisor": supervisor,
+        "form_user": open_client,
+        "form_url": reverse("feedback_form", args=[open_session.pk, "client", open_therapist.pk]),
+        "session_user": revealed_client,
+        "session_url": reverse("session_detail", args=[revealed.pk]),
+        "answers": FeedbackAnswer.objects.count(),
+    }
+
+
+def _measure(client: Client, url: str) -> tuple[float, float, int]:
+    floor_url = reverse("bench_floor")
+    for _ in range(2):
+        client.get(url)
+        client.get(floor_url)
+    page, floor_times = [], []
+    for _ in range(REQUESTS):
+        began = time.perf_counter()
+        response = client.get(url)
+        page.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        client.get(floor_url)
+        floor_times.append(time.perf_counter() - began)
+    assert response.status_code == 200, (url, response.status_code)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return statistics.median(page), statistics.median(floor_times), len(queries)
+
+
+def run() -> list[tuple[str, float, str]]:
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    rows = []
+    try:
+        began = time.perf_counter()
+        s = seed()
+        seeded = time.perf_counter() - began
+        rows.append(
+            (
+                f"seed {N_TRAINEES:,} trainees, {s['answers']:,} answers (bulk writes)",
+                seeded,
+                f"{ROUNDS} rounds",
+            )
+        )
+        with override_settings(ROOT_URLCONF="bench.feedback", DYAD_REQUIRE_MFA=False):
+            clients = {}
+            for key in ("form_user", "session_user", "supervisor"):
+                clients[key] = Client()
+                clients[key].force_login(s[key])
+            pages = [
+                ("feedback form", "form_user", s["form_url"]),
+                ("session page, both sides revealed", "session_user", s["session_url"]),
+                ("review queue", "supervisor", reverse("review_queue")),
+                ("scenario library", "supervisor", reverse("scenario_list")),
+            ]
+            for name, who, url in pages:
+                median, floor_median, queries = _measure(clients[who], url)
+                x = median / floor_median
+                ok = queries <= MAX_QUERIES and x <= TARGET_X
+                rows.append(
+                    (
+                        name,
+                        median,
+                        f"{queries} queries, {x:.1f}x floor ({floor_median * 1000:.1f} ms)"
+                        f"{'' if ok else '  ** over target **'}",
+                    )
+                )
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return rows
