@@ -12,6 +12,7 @@ import sys
 
 BENCHMARKS = [
     "bench.pairing",
+    "bench.term_plan",
     "bench.rotation_db",
     "bench.booking_slots",
     "bench.outbox",

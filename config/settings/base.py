@@ -230,6 +230,9 @@ CELERY_TIMEZONE = "UTC"
 
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 
+# Seconds the term planner's solver may take per plan; the best plan found by then is used.
+PLANNER_TIME_LIMIT_SECONDS = env.int("PLANNER_TIME_LIMIT_SECONDS", default=30)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

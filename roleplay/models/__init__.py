@@ -1,6 +1,7 @@
 from .calendar import CalendarFeed
 from .cohorts import Cohort, CohortMembership, Invitation, Role
 from .messages import OPTIONAL_KINDS, EmailPreferences, Message, MessageKind, MessageState
+from .plans import PlanState, TermPlan, TermPlanLock
 from .rounds import DoNotPair, Pairing, PairingMember, PairingRole, Round, RoundAbsence, RoundStatus
 from .scenarios import Scenario, Skill
 from .sessions import (
@@ -29,6 +30,7 @@ __all__ = [
     "Pairing",
     "PairingMember",
     "PairingRole",
+    "PlanState",
     "Role",
     "Room",
     "Round",
@@ -39,6 +41,8 @@ __all__ = [
     "SessionSeat",
     "SessionStatus",
     "Skill",
+    "TermPlan",
+    "TermPlanLock",
     "Unavailability",
     "Weekday",
     "WeeklyHours",

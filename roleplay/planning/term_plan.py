@@ -26,9 +26,9 @@ Guarantees (each property-tested in ``tests/roleplay/planning/test_term_plan.py`
    b. the fewest repeat pairs over the whole term, then each pair's meetings spread over the
       term (the same two trainees are not put together in rounds close to each other when
       another arrangement of equal cost exists) - *best effort*: within the time left;
-   c. triad turns shared: max − min triad turns over the term ≤ 1 where the counts allow it,
+   c. triad turns shared: max - min triad turns over the term ≤ 1 where the counts allow it,
       and nobody in the triad in two rounds in a row when someone else could be;
-   d. observer turns even (max − min as small as possible).
+   d. observer turns even (max - min as small as possible).
 
    Objectives b-d are one weighted sum, weighted so that one repeat pair costs more than any
    triad or observer unfairness. Only (a) is proven: when ``proven_horizon`` is True no
@@ -187,7 +187,9 @@ def _turns(schedule: Sequence[Sequence[Group]], attr: str) -> Counter:
 
 
 def _triad_turns(schedule: Sequence[Sequence[Group]]) -> Counter:
-    return Counter(m for groups in schedule for g in groups if g.observer is not None for m in g.members())
+    return Counter(
+        m for groups in schedule for g in groups if g.observer is not None for m in g.members()
+    )
 
 
 def _states(ids: Sequence[int], names: Mapping[int, str], history) -> list[TraineeState]:
@@ -202,11 +204,15 @@ def _states(ids: Sequence[int], names: Mapping[int, str], history) -> list[Train
 # --------------------------------------------------------------------------- today's suggestion
 
 
-def round_by_round(problem: TermProblem) -> list[list[Group]]:
+def round_by_round(
+    problem: TermProblem, rotation: Mapping[int, Collection[int]] | None = None
+) -> list[list[Group]]:
     """Today's suggestion accepted round after round: the fallback and the solver's start.
 
-    Raises ``PairingImpossible`` (with the round's explanation) if some round has no valid
-    grouping after the earlier ones."""
+    With a triad ``rotation``, each round's triad is locked to it first (roles chosen to keep
+    balance), so the result can start a search whose triads are fixed. Raises
+    ``PairingImpossible`` (with the round's explanation) if some round has no valid grouping
+    after the earlier ones."""
     names = dict(problem.trainees)
     order = [tid for tid, _ in problem.trainees]
     history = [list(groups) for groups in problem.held]
@@ -214,6 +220,11 @@ def round_by_round(problem: TermProblem) -> list[list[Group]]:
     for r in range(len(history), problem.rounds):
         locked = list(problem.locked.get(r, ()))
         in_locked = {m for g in locked for m in g.members()}
+        if rotation and r in rotation and not in_locked & set(rotation[r]):
+            triad = _triad_with_roles(rotation[r], history)
+            if triad is not None:
+                locked.append(triad)
+                in_locked.update(triad.members())
         present = [tid for tid in problem.present(r) if tid not in in_locked]
         groups = suggest_groups(
             _states(present, names, history),
@@ -226,6 +237,18 @@ def round_by_round(problem: TermProblem) -> list[list[Group]]:
         planned.append(round_groups)
         history.append(round_groups)
     return planned
+
+
+def _triad_with_roles(members: Collection[int], history) -> Group | None:
+    """Roles for a triad that keep everyone's balance within one: the observer is the one with
+    the fewest observer turns who can be spared."""
+    client, therapist = _turns(history, "client"), _turns(history, "therapist")
+    observed = _turns(history, "observer")
+    options = []
+    for c, t, o in itertools.permutations(sorted(members)):
+        if client[c] - therapist[c] <= 0 and client[t] - therapist[t] >= 0:
+            options.append((observed[o], o, Group(client=c, therapist=t, observer=o)))
+    return min(options, key=lambda option: option[:2])[2] if options else None
 
 
 def _plan_of(problem: TermProblem, planned: list[list[Group]], source: str, proven: bool):
@@ -397,6 +420,8 @@ def _solver(seconds: float, stop_at: int | None = None) -> tuple[cp_model.CpSolv
     solver.parameters.max_time_in_seconds = max(seconds, 0.1)
     solver.parameters.num_workers = _WORKERS
     solver.parameters.random_seed = 0
+    # Symmetry detection costs seconds on these models and the hints break symmetry anyway.
+    solver.parameters.symmetry_level = 0
 
     class StopAtBound(cp_model.CpSolverSolutionCallback):
         def on_solution_callback(self) -> None:
@@ -412,7 +437,7 @@ def _solver(seconds: float, stop_at: int | None = None) -> tuple[cp_model.CpSolv
 def plan_term(problem: TermProblem, time_limit: float = 30.0) -> TermPlan:
     """Lay out every remaining round (see the module docstring). ``time_limit`` in seconds bounds
     the solver; the best plan found by then is used."""
-    started = time.monotonic()
+    deadline = time.monotonic() + time_limit
     first = len(problem.held)
     if first >= problem.rounds:
         return _plan_of(problem, [], "solver", True)
@@ -427,52 +452,48 @@ def plan_term(problem: TermProblem, time_limit: float = 30.0) -> TermPlan:
         horizon = problem.rounds if best.first_repeat is None else best.first_repeat - 1
 
     # (a) The horizon: from the counting bound down, a schedule of rounds first..target-1 with
-    # no repeat; minimising the repeats in it guides the search when one is hard to find.
-    prefix: list[list[Group]] | None = None
+    # no repeat; minimising the repeats in it guides the search when one is hard to find. The
+    # triads follow a fair rotation first; if that rules the target out, they are set free.
     target = counting_bound(problem)
     rotation = triad_rotation(problem, time_limit * 0.1) or {}
-    while target > horizon:
-        left = time_limit * _HORIZON_SHARE - (time.monotonic() - started)
-        if left <= 0:
-            break
-        model = _Model(problem, target, triads=rotation)
-        excess = []
-        for pair, meetings in model.pairs_by_pair().items():
-            extra = model.m.NewIntVar(0, len(meetings), "")
-            model.m.Add(extra >= model.met[pair] + sum(v for _, v in meetings) - 1)
-            excess.append(extra)
-        model.m.Minimize(sum(excess))
-        if baseline is not None:
-            model.hint(baseline)
-        solver, stop = _solver(left, stop_at=0)
-        status = solver.Solve(model.m, stop)
-        if status == cp_model.OPTIMAL and solver.ObjectiveValue() > 0:
-            if rotation:
-                rotation = {}  # the rotation ruled it out; the triads are free again
-                continue
+    rotated = _rotated_start(problem, rotation) if rotation else None
+    prefix: list[list[Group]] | None = None
+    phase_end = deadline - time_limit * (1 - _HORIZON_SHARE)
+    while target > horizon and time.monotonic() < phase_end:
+        # With a rotation, half the phase: the other half is kept for free triads.
+        seconds = (phase_end - time.monotonic()) / (2 if rotation else 1)
+        result = _horizon_search(problem, target, rotation, rotated or baseline, seconds)
+        if result == "impossible" and not rotation:
             target -= 1  # no schedule of valid rounds reaches this far: the bound drops
             continue
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            found = model.read(solver)
-            reached = first_repeat([*problem.held, *found])
+        if isinstance(result, list):
+            reached = first_repeat([*problem.held, *result])
             reached = target if reached is None else reached - 1
             if reached > horizon:
-                horizon, prefix = reached, found[: reached - first]
-        break
+                horizon, prefix = reached, result[: reached - first]
+            if reached == target:
+                break
+        if not rotation:
+            break
+        rotation, rotated = {}, None
     proven = horizon >= target  # target is still an upper bound
+    if prefix is None:
+        rotation, rotated = {}, None  # nothing found with the rotation: it is not used below
 
     # (b-d) The whole term, with the horizon held as a hard rule.
-    model = _Model(problem, problem.rounds, triads=rotation)
-    start = _start(problem, prefix, baseline)
-    _whole_term_objective(model, horizon)
-    if start is not None:
-        model.hint(start)
-    left = max(time_limit - (time.monotonic() - started), 1.0)
-    solver, stop = _solver(left, stop_at=_W_REPEAT * _repeats_lower_bound(problem))
-    status = solver.Solve(model.m, stop)
     candidates = []
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        candidates.append(_plan_of(problem, model.read(solver), "solver", proven))
+    start = _start(problem, prefix, rotated or baseline, rotation)
+    for triads in (rotation, {}) if rotation else ({},):
+        model = _Model(problem, problem.rounds, triads=triads)
+        _whole_term_objective(model, horizon)
+        if start is not None:
+            model.hint(start)
+        seconds = max(deadline - time.monotonic(), 1.0)
+        solver, stop = _solver(seconds, stop_at=_W_REPEAT * _repeats_lower_bound(problem))
+        status = solver.Solve(model.m, stop)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            candidates.append(_plan_of(problem, model.read(solver), "solver", proven))
+            break
     if start is not None and prefix is not None:
         candidates.append(_plan_of(problem, start, "solver", proven))
     for plan in candidates:
@@ -481,6 +502,29 @@ def plan_term(problem: TermProblem, time_limit: float = 30.0) -> TermPlan:
     if best is None:
         raise fallback_error or PairingImpossible("No valid plan exists for the term.")
     return best
+
+
+def _horizon_search(problem: TermProblem, target: int, rotation, start, seconds: float):
+    """Rounds up to ``target`` with the fewest repeats found in ``seconds``: a list of rounds,
+    "impossible" when none can be free of repeats, or None when nothing was found."""
+    model = _Model(problem, target, triads=rotation)
+    excess = []
+    for pair, meetings in model.pairs_by_pair().items():
+        extra = model.m.NewIntVar(0, len(meetings), "")
+        model.m.Add(extra >= model.met[pair] + sum(v for _, v in meetings) - 1)
+        excess.append(extra)
+    model.m.Minimize(sum(excess))
+    if start is not None:
+        model.hint(start)
+    solver, stop = _solver(seconds, stop_at=0)
+    status = solver.Solve(model.m, stop)
+    if status == cp_model.INFEASIBLE or (
+        status == cp_model.OPTIMAL and solver.ObjectiveValue() > 0
+    ):
+        return "impossible"
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return model.read(solver)
+    return None
 
 
 def triad_rotation(problem: TermProblem, seconds: float) -> dict[int, tuple[int, ...]] | None:
@@ -514,13 +558,16 @@ def triad_rotation(problem: TermProblem, seconds: float) -> dict[int, tuple[int,
             m.Add(t[r, tid] == 0)
     for tid, _ in problem.trainees:
         mine = [(r, v) for (r, x), v in t.items() if x == tid]
-        for (r, v) in mine:
+        for r, v in mine:
             before = t.get((r - 1, tid))
             if before is not None:
                 again = m.NewBoolVar("")
                 m.AddBoolOr([v.Not(), before.Not(), again])
                 terms.append(10 * again)
-    counts = {tid: held[tid] + sum(v for (r, x), v in t.items() if x == tid) for tid, _ in problem.trainees}
+    counts = {
+        tid: held[tid] + sum(v for (r, x), v in t.items() if x == tid)
+        for tid, _ in problem.trainees
+    }
     _spread(m, counts, 100, terms, slack=1)
     pair_in: dict[frozenset[int], list] = {}
     for r in range(first, problem.rounds):
@@ -565,7 +612,14 @@ def _repeats_lower_bound(problem: TermProblem) -> int:
     return max(0, used - unmet)
 
 
-def _start(problem: TermProblem, prefix, baseline) -> list[list[Group]] | None:
+def _rotated_start(problem: TermProblem, rotation) -> list[list[Group]] | None:
+    try:
+        return round_by_round(problem, rotation)
+    except PairingImpossible:
+        return None
+
+
+def _start(problem: TermProblem, prefix, baseline, rotation) -> list[list[Group]] | None:
     """The solver's starting plan: the horizon found, continued round by round."""
     if prefix is None:
         return baseline
@@ -578,7 +632,7 @@ def _start(problem: TermProblem, prefix, baseline) -> list[list[Group]] | None:
         forbidden=problem.forbidden,
     )
     try:
-        return [*prefix, *round_by_round(rest)]
+        return [*prefix, *round_by_round(rest, rotation)]
     except PairingImpossible:
         return baseline
 
@@ -624,14 +678,16 @@ def _whole_term_objective(model: _Model, horizon: int) -> None:
         held_observer = _turns(p.held, "observer")
         observer = {}
         for tid, _ in p.trainees:
-            future = [v for (r, t, role), v in model.role.items() if t == tid and role == "observer"]
+            future = [
+                v for (r, t, role), v in model.role.items() if t == tid and role == "observer"
+            ]
             observer[tid] = held_observer[tid] + sum(future)
         _spread(m, observer, _W_OBSERVER_SPREAD, terms, slack=0)
     m.Minimize(sum(terms))
 
 
 def _spread(m: cp_model.CpModel, counts: dict, weight: int, terms: list, slack: int) -> None:
-    """Add weight × (max − min − slack, at least 0) of ``counts`` to ``terms``."""
+    """Add weight * (max - min - slack, at least 0) of ``counts`` to ``terms``."""
     top = m.NewIntVar(0, 10_000, "")
     bottom = m.NewIntVar(0, 10_000, "")
     for value in counts.values():
