@@ -346,6 +346,9 @@ class _Model:
             for group in p.locked.get(r, ()):
                 for pair in _pairs(group):
                     m.Add(self.x[r, pair] == 1)
+                if odd:  # a locked dyad stays a dyad, a locked triad a triad
+                    for tid in group.members():
+                        m.Add(self.triad[r, tid] == int(group.observer is not None))
                 m.Add(self.role[r, group.client, "client"] == 1)
                 m.Add(self.role[r, group.therapist, "therapist"] == 1)
                 if group.observer is not None:

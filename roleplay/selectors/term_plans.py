@@ -1,4 +1,4 @@
-"""Reads for the term plan page: the grid of rounds × trainees."""
+"""Reads for the term plan page: the grid of rounds by trainees."""
 
 from collections import Counter
 from dataclasses import dataclass

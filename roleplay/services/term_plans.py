@@ -190,8 +190,17 @@ def plan_is_current(plan: TermPlan) -> bool:
     forbidden has changed since)."""
     if plan.state != PlanState.READY:
         return False
-    problem = term_problem(cohort=plan.cohort, rounds=plan.rounds, plan=plan)
-    return basis_of(problem) == plan.basis
+    now = basis_of(term_problem(cohort=plan.cohort, rounds=plan.rounds, plan=plan))
+    then = dict(plan.basis)
+    # Rounds held since the plan was made count as "as planned" when they match it exactly.
+    expected = [*then["held"], *(sorted(rows) for rows in plan.schedule)]
+    held = len(now["held"])
+    if now["held"] != expected[:held]:
+        return False
+    for key in ("absent", "locked"):
+        then[key] = {r: v for r, v in then[key].items() if int(r) >= held}
+    then["held"] = now["held"]
+    return now == then
 
 
 def planned_groups(*, round_: Round) -> list[Group] | None:
