@@ -84,3 +84,20 @@ def test_fallback_plan_says_so(client, supervisor, cohort, five):
     TermPlan.objects.filter(pk=plan.pk).update(source="fallback")
     page = text_of(client.get(reverse("term_plan", args=[cohort.pk])))
     assert "this plan is today's round-by-round suggestion" in page
+
+
+def test_round_page_says_whether_suggestions_follow_the_plan(client, supervisor, cohort, five):
+    round_ = RoundFactory(cohort=cohort)
+    client.force_login(supervisor)
+    url = reverse("round_detail", args=[round_.pk])
+    assert text_by_id(client.get(url), "term-plan-notice") == (
+        "Suggestions are made round by round. Plan the whole term to look ahead."
+    )
+    client.post(reverse("term_plan", args=[cohort.pk]), {"rounds": "3"})
+    term_plan_solve(plan_id=TermPlan.objects.get().pk)
+    assert text_by_id(client.get(url), "term-plan-notice") == ("Suggestions follow the term plan")
+    client.post(reverse("round_absence", args=[round_.pk]), {"trainee": five[0].pk, "absent": "1"})
+    assert text_by_id(client.get(url), "term-plan-notice") == (
+        "The term plan is out of date, so suggestions are made round by round; re-plan to look "
+        "ahead again."
+    )
