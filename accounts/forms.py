@@ -56,3 +56,30 @@ class LoginForm(AllauthLoginForm):
         if self.user.is_programme_admin or self.user.is_staff:
             request.session.set_expiry(session_length_for(self.user))
         return response
+
+
+class AccountDeleteForm(forms.Form):
+    """Asks for the password again, so an unattended signed-in browser cannot delete the account.
+    Someone without a usable password types their email address instead."""
+
+    confirmation = forms.CharField(strip=False)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        field = self.fields["confirmation"]
+        if user.has_usable_password():
+            field.label = "Your password"
+            field.widget = forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        else:
+            field.label = "Your email address"
+            field.widget = forms.EmailInput(attrs={"autocomplete": "email"})
+
+    def clean_confirmation(self) -> str:
+        typed = self.cleaned_data["confirmation"]
+        if self.user.has_usable_password():
+            if not self.user.check_password(typed):
+                raise forms.ValidationError("That is not your password.")
+        elif typed.strip().lower() != self.user.email:
+            raise forms.ValidationError("That is not your email address.")
+        return typed

@@ -2,6 +2,7 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from .timezones import timezone_choices, validate_timezone
 from .validators import validate_single_line
@@ -55,6 +56,12 @@ class User(AbstractUser):
         default=False,
         help_text="May create cohorts (and then supervises them).",
     )
+    deleted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the account was deleted: the row stays, anonymised, so partners' "
+        "records stay whole (see roleplay.services.accounts.account_delete).",
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -71,6 +78,8 @@ class User(AbstractUser):
 
     @property
     def name(self) -> str:
+        if self.deleted_at:
+            return "a former supervisor" if self.is_supervisor else "a former trainee"
         return self.display_name or self.email.split("@")[0]
 
     def get_full_name(self) -> str:
@@ -82,3 +91,54 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
+
+
+class AuditLogIsAppendOnly(Exception):
+    pass
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditLogIsAppendOnly("Audit events are never changed.")
+
+    def delete(self):
+        raise AuditLogIsAppendOnly("Audit events are never deleted.")
+
+
+class AuditEvent(models.Model):
+    """One line of the audit log: who did what to whom, and when.
+
+    Append-only: saving an existing row, `delete()` and queryset `update()`/`delete()` raise, the
+    admin shows rows read-only, and on PostgreSQL a trigger (migration 0003) refuses UPDATE and
+    DELETE from any client. The labels name people by account number and role, never by email or
+    name, so the log does not keep what an account deletion removes; `actor` links to the live
+    (possibly anonymised) row."""
+
+    class Action(models.TextChoices):
+        ACCOUNT_DELETED = "account_deleted", "Account deleted"
+        DATA_EXPORTED = "data_exported", "Personal data exported"
+
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    action = models.CharField(max_length=40, choices=Action.choices)
+    subject_label = models.CharField(max_length=200)
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.subject_label}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditLogIsAppendOnly("Audit events are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogIsAppendOnly("Audit events are never deleted.")

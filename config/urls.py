@@ -8,6 +8,7 @@ admin.site.site_title = "Dyad"
 # staff included, signs in through allauth, and /admin/login/ only sends them there.
 admin.autodiscover()
 admin.site.login = secure_admin_login(admin.site.login)
+handler500 = "config.errors.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

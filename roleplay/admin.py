@@ -51,7 +51,16 @@ class CohortMembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "cohort", "role", "status", "send_attempts", "sent_at", "expires_at"]
+    list_display = [
+        "email",
+        "cohort",
+        "role",
+        "status",
+        "send_attempts",
+        "last_error",
+        "sent_at",
+        "expires_at",
+    ]
     list_filter = ["role", ("sent_at", admin.EmptyFieldListFilter), "cohort"]
     search_fields = ["email", "name", "cohort__name"]
     list_select_related = ["cohort"]
@@ -118,7 +127,16 @@ class RoundAbsenceAdmin(admin.ModelAdmin):
 class MessageAdmin(admin.ModelAdmin):
     """The outbox: failed messages are visible here, never silently dropped."""
 
-    list_display = ["subject", "kind", "recipient", "state", "attempts", "due_at", "sent_at"]
+    list_display = [
+        "subject",
+        "kind",
+        "recipient",
+        "state",
+        "attempts",
+        "last_error",
+        "due_at",
+        "sent_at",
+    ]
     list_filter = ["state", "kind"]
     search_fields = ["recipient__email", "subject", "dedupe_key"]
     list_select_related = ["recipient"]

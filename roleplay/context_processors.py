@@ -1,4 +1,5 @@
 from roleplay.permissions import may_create_cohort
+from roleplay.selectors.notifications import unread_count
 
 
 def navigation(request) -> dict:
@@ -8,5 +9,5 @@ def navigation(request) -> dict:
         return {}
     return {
         "nav_may_create_cohort": may_create_cohort(user),
-        "nav_unread": user.messages.filter(read_at__isnull=True).count(),
+        "nav_unread": unread_count(user),
     }

@@ -1,7 +1,11 @@
 """Who may see and do what. Every view goes through here.
 
 Seeing is decided first: an object a user may not see does not exist for them (404), so a trainee
-who guesses another cohort's id learns nothing. Only a visible object can answer 403 for an action."""
+who guesses another cohort's id learns nothing. Only a visible object can answer 403 for an action.
+
+Every rule reads *active* memberships: someone removed from a cohort loses its pairings, sessions
+and calendar entries at once (the records stay). Roles are per cohort, so each rule also holds
+when one person is a trainee in one cohort and a supervisor in another."""
 
 from enum import StrEnum
 
@@ -15,6 +19,7 @@ from roleplay.models import (
     CohortMembership,
     Invitation,
     Pairing,
+    PairingMember,
     PairingRole,
     Role,
     Round,
@@ -65,17 +70,30 @@ def may(user: User, action: Action, obj) -> bool:
     return False
 
 
+def _supervises_somewhere(user: User) -> bool:
+    return CohortMembership.objects.active().filter(user=user, role=Role.SUPERVISOR).exists()
+
+
 def may_create_cohort(user: User) -> bool:
-    return user.is_authenticated and (user.is_programme_admin or user.is_supervisor)
+    """Programme admins; anyone supervising a cohort now; and anyone an admin granted
+    `is_supervisor` ("may create cohorts") who supervises nothing yet. Appointing a supervisor does
+    not set the flag — the capability follows the membership — and removing someone from the last
+    cohort they supervise clears it (services.cohorts.membership_end), so it ends with the role."""
+    if not user.is_authenticated:
+        return False
+    return user.is_programme_admin or user.is_supervisor or _supervises_somewhere(user)
+
+
+def may_use_library(user: User) -> bool:
+    """The scenario library (with its client briefs) goes with the same capability."""
+    return may_create_cohort(user)
 
 
 def must_use_mfa(user: User) -> bool:
     """Whose account needs a second factor when DYAD_REQUIRE_MFA is on: programme admins, staff,
     people who may create cohorts and anyone supervising a cohort now (a former supervisor whose
     memberships have all ended no longer sees trainees' feedback, so is not asked)."""
-    if user.is_programme_admin or user.is_staff or user.is_supervisor:
-        return True
-    return CohortMembership.objects.active().filter(user=user, role=Role.SUPERVISOR).exists()
+    return user.is_staff or may_create_cohort(user)
 
 
 def get_cohort_for(user: User, pk: int, action: Action = Action.VIEW) -> Cohort:
@@ -88,16 +106,28 @@ def get_cohort_for(user: User, pk: int, action: Action = Action.VIEW) -> Cohort:
     return cohort
 
 
+def _cohort_ids(user: User, role: str | None = None) -> QuerySet:
+    """The ids of the cohorts `user` is an active member of (in `role`, if given), as a subquery."""
+    memberships = CohortMembership.objects.active().filter(user=user)
+    if role is not None:
+        memberships = memberships.filter(role=role)
+    return memberships.values("cohort_id")
+
+
 def pairings_visible_to(user: User) -> QuerySet[Pairing]:
-    """Pairings of published rounds a trainee is in; every pairing of cohorts a user manages."""
+    """Pairings of published or closed rounds a trainee is in, while they belong to the cohort;
+    every pairing of the cohorts a user supervises."""
     if not user.is_authenticated:
         return Pairing.objects.none()
     if user.is_programme_admin:
         return Pairing.objects.all()
-    supervised = CohortMembership.objects.active().filter(user=user, role=Role.SUPERVISOR)
     return Pairing.objects.filter(
-        Q(round__cohort__in=supervised.values("cohort_id"))
-        | Q(members__trainee=user, round__status__in=[RoundStatus.PUBLISHED, RoundStatus.CLOSED])
+        Q(round__cohort__in=_cohort_ids(user, Role.SUPERVISOR))
+        | Q(
+            members__trainee=user,
+            round__status__in=[RoundStatus.PUBLISHED, RoundStatus.CLOSED],
+            round__cohort__in=_cohort_ids(user),
+        )
     ).distinct()
 
 
@@ -110,9 +140,34 @@ def get_pairing_for(user: User, pk: int) -> Pairing:
     return pairing
 
 
+def scenarios_hidden_from(user: User) -> QuerySet[Scenario]:
+    """Scenarios whose client brief `user` must not read anywhere: those they play (or will play)
+    the therapist in — in any cohort, whatever role they hold elsewhere.
+
+    "Will play" covers every open round (draft or published): a pairing's scenario, and for a
+    pairing whose client chooses, every scenario of its round's set. Closed rounds are over."""
+    theirs = Pairing.objects.filter(
+        pk__in=PairingMember.objects.filter(trainee=user, role=PairingRole.THERAPIST).values(
+            "pairing_id"
+        )
+    ).exclude(round__status=RoundStatus.CLOSED)
+    choosable = Round.scenarios.through.objects.filter(
+        round__pairings__in=theirs.filter(client_chooses=True)
+    ).values("scenario_id")
+    return Scenario.objects.filter(
+        Q(pk__in=theirs.filter(scenario__isnull=False).values("scenario_id")) | Q(pk__in=choosable)
+    )
+
+
+def may_read_brief_of(user: User, scenario: Scenario) -> bool:
+    return not scenarios_hidden_from(user).filter(pk=scenario.pk).exists()
+
+
 def may_read_brief(user: User, pairing: Pairing) -> bool:
     """The client brief is for the client-role trainee, an observer and supervisors — never for
-    the therapist-role trainee, whatever page, feed or export asks."""
+    a therapist on the scenario (see scenarios_hidden_from), whatever page, feed or export asks."""
+    if pairing.scenario is None or not may_read_brief_of(user, pairing.scenario):
+        return False
     if may(user, Action.MANAGE, pairing.round.cohort):
         return True
     return pairing.members.filter(
@@ -120,20 +175,12 @@ def may_read_brief(user: User, pairing: Pairing) -> bool:
     ).exists()
 
 
-def may_read_brief_in_library(user: User, scenario: Scenario) -> bool:
-    """A supervisor who is also a trainee (supervising a junior cohort, say) still never reads
-    the brief of a scenario they play the therapist in."""
-    return not scenario.pairings.filter(
-        members__trainee=user, members__role=PairingRole.THERAPIST
-    ).exists()
-
-
 def scenarios_visible_to(user: User) -> QuerySet[Scenario]:
     """The library a supervisor works from: their own scenarios and everything shared."""
+    if not may_use_library(user):
+        return Scenario.objects.none()
     if user.is_programme_admin:
         return Scenario.objects.all()
-    if not user.is_supervisor:
-        return Scenario.objects.none()
     return Scenario.objects.filter(Q(owner=user) | Q(shared=True))
 
 
@@ -146,15 +193,22 @@ def get_round_for(user: User, pk: int) -> Round:
 
 
 def sessions_visible_to(user: User) -> QuerySet[Session]:
-    """A trainee sees the sessions they sit in; supervisors those of the cohorts they manage."""
+    """A trainee sees the sessions they sit in while they belong to the cohort; supervisors those
+    of the cohorts they supervise."""
     if not user.is_authenticated:
         return Session.objects.none()
     if user.is_programme_admin:
         return Session.objects.all()
-    supervised = CohortMembership.objects.active().filter(user=user, role=Role.SUPERVISOR)
     return Session.objects.filter(
-        Q(seats__user=user) | Q(pairing__round__cohort__in=supervised.values("cohort_id"))
-    ).distinct()
+        Q(pk__in=seated_sessions_of(user).values("pk"))
+        | Q(pairing__round__cohort__in=_cohort_ids(user, Role.SUPERVISOR))
+    )
+
+
+def seated_sessions_of(user: User) -> QuerySet[Session]:
+    """The sessions `user` has a seat in, of cohorts they still belong to: what their dashboard,
+    calendar feed and session pages show them."""
+    return Session.objects.filter(seats__user=user, pairing__round__cohort__in=_cohort_ids(user))
 
 
 def get_session_for(user: User, pk: int) -> Session:

@@ -7,6 +7,7 @@ pytestmark = pytest.mark.django_db
 
 CHANGELISTS = [
     "admin:accounts_user_changelist",
+    "admin:accounts_auditevent_changelist",
     "admin:roleplay_cohort_changelist",
     "admin:roleplay_cohortmembership_changelist",
     "admin:roleplay_invitation_changelist",

@@ -24,3 +24,14 @@ def test_403_page_says_who_may(client, cohort, trainee):
     response = client.get(f"/cohorts/{cohort.pk}/edit/")
     assert response.status_code == 403
     assert "Only the cohort's supervisors" in response.content.decode()
+
+
+def test_other_errors_keep_the_500_page(rf):
+    from config.errors import server_error as dyad_server_error
+
+    try:
+        raise ValueError("a bug, not an outage")
+    except ValueError:
+        response = dyad_server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()

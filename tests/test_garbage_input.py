@@ -158,6 +158,8 @@ def form_urls(cohort, supervisor):
             reverse("scenario_create"),
             reverse("round_publish", args=[round_.pk]),
             reverse("round_close", args=[round_.pk]),
+            reverse("round_reopen", args=[round_.pk]),
+            reverse("pairing_nudge", args=[pairing.pk]),
             reverse("pairing_book", args=[pairing.pk]),
             reverse("pairing_detail", args=[pairing.pk]),
             reverse("session_reschedule", args=[session.pk]),

@@ -209,7 +209,17 @@ REDIS_URL = env("REDIS_URL", default="")
 CELERY_QUEUE_DIR = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # A request that queues work after commit must never wait on a broker that is down: one
+        # connection attempt (kombu's default keeps retrying for ~6 s per message), a short
+        # connect timeout for a host that drops packets, and a bound on a Redis that accepts but
+        # never answers (above kombu's 1 s BRPOP timeout, so idle workers are not disturbed).
+        # Whatever is not queued is recorded in the database and sent by the sweep.
+        "max_retries": 0,
+        "socket_connect_timeout": env.float("BROKER_CONNECT_TIMEOUT", default=1.0),
+        "socket_timeout": env.float("BROKER_SOCKET_TIMEOUT", default=5.0),
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -227,6 +237,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
+# After a failed publish, a process stops trying for this many seconds and leaves the work to the
+# sweep, so an outage costs one short timeout per process and interval, not one per message.
+BROKER_RETRY_AFTER_SECONDS = env.int("BROKER_RETRY_AFTER_SECONDS", default=30)
 
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 

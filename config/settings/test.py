@@ -18,8 +18,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # Results let the worker integration tests wait on a task instead of sleeping.
 CELERY_RESULT_BACKEND = REDIS_URL  # noqa: F405
 CELERY_TASK_IGNORE_RESULT = False
-# A test that queues work while the broker is down must fail fast, not hang on retries.
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Static files are served from their source folders; nothing is collected for the tests.
 WHITENOISE_USE_FINDERS = True

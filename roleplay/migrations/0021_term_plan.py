@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("roleplay", "0012_input_validators"),
+        ("roleplay", "0014_message_when"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -90,6 +90,10 @@ class InvitationQuerySet(models.QuerySet):
         return self.pending().filter(expires_at__gt=timezone.now())
 
 
+# After this many failed sends an invitation is given up on ("failed") until someone resends it.
+INVITATION_MAX_SEND_ATTEMPTS = 5
+
+
 class Invitation(models.Model):
     """An emailed, single-use, expiring invitation to join a cohort.
 
@@ -145,4 +149,6 @@ class Invitation(models.Model):
             return "expired"
         if self.sent_at:
             return "sent"
+        if self.send_attempts >= INVITATION_MAX_SEND_ATTEMPTS and self.sending_since is None:
+            return "failed"
         return "queued"

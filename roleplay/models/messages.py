@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from roleplay.formats import fill_when
+
 
 class MessageKind(models.TextChoices):
     PAIRING_PUBLISHED = "pairing_published", "Pairing published"
@@ -37,6 +39,18 @@ class MessageState(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+class MessageQuerySet(models.QuerySet):
+    def in_app(self, now=None) -> "MessageQuerySet":
+        """What the bell and the notification list show: messages that are due (sent or not yet,
+        whatever became of the email) and not withdrawn. A reminder written when a session was
+        booked stays out of sight until its time, and is gone for good if the session moves.
+
+        A failed email attempt moves `due_at` on for the retry; `attempts` keeps such a message
+        in sight, since it was due once already."""
+        due = Q(due_at__lte=now or timezone.now()) | Q(attempts__gt=0)
+        return self.filter(due).exclude(state=MessageState.WITHDRAWN)
+
+
 class Message(models.Model):
     """The outbox: one row per message to one person, written in the same transaction as its cause.
 
@@ -51,6 +65,12 @@ class Message(models.Model):
     subject = models.CharField(max_length=200)
     body = models.TextField()
     link = models.CharField(max_length=300, blank=True)
+    when = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The moment the subject and body speak of, written into them when shown, "
+        "in the reader's zone.",
+    )
     due_at = models.DateTimeField(default=timezone.now)
     state = models.CharField(
         max_length=12, choices=MessageState.choices, default=MessageState.PENDING
@@ -61,6 +81,8 @@ class Message(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -82,6 +104,15 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient}"
+
+    @property
+    def title(self) -> str:
+        """The subject as the reader sees it, its moment in the active time zone."""
+        return fill_when(self.subject, self.when)
+
+    @property
+    def text(self) -> str:
+        return fill_when(self.body, self.when)
 
 
 class EmailPreferences(models.Model):

@@ -172,6 +172,10 @@ class SessionSeat(models.Model):
     )
     checked_in_at = models.DateTimeField(null=True, blank=True)
     no_show = models.BooleanField(default=False)
+    left_cohort = models.BooleanField(
+        default=False,
+        help_text="Removed from the cohort while this session was open; the others may re-match.",
+    )
 
     class Meta:
         ordering = ["session", "role"]

@@ -5,12 +5,12 @@ from django.utils import timezone
 
 from roleplay.models import (
     Pairing,
-    Session,
     SessionSeat,
     SessionStatus,
     Unavailability,
     WeeklyHours,
 )
+from roleplay.permissions import seated_sessions_of
 from roleplay.services.free_slots import Person, WeeklyBlock, free_slots
 
 SUGGESTION_STEP = timedelta(minutes=30)
@@ -72,11 +72,12 @@ def _spread(slots: list[datetime]) -> list[datetime]:
 
 def upcoming_sessions(user, *, now: datetime | None = None):
     """The sessions someone sits in that have not ended (proposed, scheduled, or cancelled, so
-    that a cancellation stays visible rather than the session silently vanishing), soonest first."""
+    that a cancellation stays visible rather than the session silently vanishing), soonest first,
+    in the cohorts they still belong to."""
     now = now or timezone.now()
     return (
-        Session.objects.filter(
-            seats__user=user,
+        seated_sessions_of(user)
+        .filter(
             status__in=[
                 SessionStatus.PROPOSED,
                 SessionStatus.SCHEDULED,

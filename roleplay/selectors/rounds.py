@@ -85,11 +85,14 @@ def rounds_of_cohort(cohort_id: int) -> QuerySet[Round]:
 
 
 def pairings_for_trainee(user: User) -> QuerySet[Pairing]:
-    """A trainee's pairings in published or closed rounds, newest first, with partners."""
+    """A trainee's pairings in published or closed rounds of the cohorts they still belong to,
+    newest first, with partners."""
     return (
         Pairing.objects.filter(
             members__trainee=user,
             round__status__in=SHOWN_TO_TRAINEES,
+            round__cohort__memberships__user=user,
+            round__cohort__memberships__ended_at__isnull=True,
         )
         .select_related("round__cohort", "scenario")
         .prefetch_related(Prefetch("members", queryset=_members()))

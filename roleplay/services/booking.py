@@ -10,10 +10,14 @@ import zoneinfo
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from accounts.models import User
+from roleplay import formats
+from roleplay.formats import WHEN_TOKEN
 from roleplay.models import (
     ACTIVE_SESSION,
     MessageKind,
@@ -27,6 +31,7 @@ from roleplay.models import (
     SessionStatus,
 )
 from roleplay.permissions import Action, may
+from roleplay.selectors.cohorts import active_trainees
 
 from . import notify
 from .pairing import trainees_present
@@ -58,8 +63,8 @@ def _check_time(*, pairing: Pairing, start: datetime, end: datetime, actor: User
         )
     if start < round_.opens or end > round_.closes:
         raise BookingRefused(
-            f"Choose a time inside the booking window, {_local(round_.opens, actor):%d %b %H:%M} "
-            f"to {_local(round_.closes, actor):%d %b %H:%M}.",
+            f"Choose a time inside the booking window, {formats.when(round_.opens, actor.time_zone)} "
+            f"to {formats.when(round_.closes, actor.time_zone)}.",
             field="start",
         )
     _check_guard(round_=round_, start=start, actor=actor, doing="book", field="start")
@@ -136,18 +141,36 @@ def _people_of_session(session: Session) -> list[tuple[User, str]]:
 
 def _require_member_or_supervisor(pairing: Pairing, user: User) -> None:
     if not (
-        pairing.members.filter(trainee=user).exists()
+        (
+            pairing.members.filter(trainee=user).exists()
+            and may(user, Action.VIEW, pairing.round.cohort)
+        )
         or may(user, Action.MANAGE, pairing.round.cohort)
     ):
         raise BookingRefused("Only the pairing's members and supervisors can do that.")
 
 
 def _require_seat_or_supervisor(session: Session, user: User) -> None:
+    cohort = session.pairing.round.cohort
     if not (
-        session.seats.filter(user=user).exists()
-        or may(user, Action.MANAGE, session.pairing.round.cohort)
+        (session.seats.filter(user=user).exists() and may(user, Action.VIEW, cohort))
+        or may(user, Action.MANAGE, cohort)
     ):
         raise BookingRefused("Only the session's participants and supervisors can do that.")
+
+
+def _refuse_departed_members(pairing: Pairing) -> None:
+    """Nobody books a session with someone removed from the cohort; a re-match replaces them."""
+    departed = (
+        pairing.members.exclude(trainee__in=active_trainees(pairing.round.cohort))
+        .select_related("trainee")
+        .first()
+    )
+    if departed is not None:
+        raise BookingRefused(
+            f"{departed.trainee.name} has left {pairing.round.cohort.name}; "
+            "ask your supervisor to pair you again, or re-match from a cancelled session."
+        )
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -173,6 +196,7 @@ def session_propose(
 def _session_create(*, pairing, actor, start, room, video_url):
     pairing = Pairing.objects.select_for_update().select_related("round__cohort").get(pk=pairing.pk)
     _require_member_or_supervisor(pairing, actor)
+    _refuse_departed_members(pairing)
     if pairing.sessions.filter(status__in=ACTIVE_SESSION).exists():
         raise BookingRefused("This pairing already has a session; reschedule it instead.")
     people = _people_of_pairing(pairing)
@@ -303,7 +327,7 @@ def session_cancel(*, session: Session, user: User, reason: str) -> Session:
                 session,
                 person,
                 MessageKind.SESSION_CANCELLED,
-                f"{_when(session, person)} is cancelled",
+                f"{WHEN_TOKEN} is cancelled",
                 f"{user.name} cancelled the session: {session.cancel_reason}",
             )
     if session.late_cancellation:
@@ -317,7 +341,7 @@ def session_cancel(*, session: Session, user: User, reason: str) -> Session:
                 session,
                 supervisor,
                 MessageKind.LATE_CANCELLATION,
-                f"Late cancellation: {_when(session, supervisor)}",
+                f"Late cancellation: {WHEN_TOKEN}",
                 f"{user.name} cancelled a session less than 24 hours before it starts. "
                 f"Reason: {session.cancel_reason}",
             )
@@ -347,13 +371,12 @@ def _schedule(session: Session) -> None:
             field="start",
         ) from exc
     for user, role in people:
-        when = _when(session, user)
         _queue(
             session,
             user,
             MessageKind.SESSION_CONFIRMED,
-            f"Confirmed: {when}",
-            f"Your {PairingRole(role).label.lower()} session is booked for {when}.{_where(session)}",
+            f"Confirmed: {WHEN_TOKEN}",
+            f"Your {PairingRole(role).label.lower()} session is booked for {WHEN_TOKEN}.{_where(session)}",
         )
         for kind, before in (
             (MessageKind.REMINDER_24H, timedelta(hours=24)),
@@ -364,26 +387,21 @@ def _schedule(session: Session) -> None:
                     session,
                     user,
                     kind,
-                    f"Reminder: {when}",
-                    f"Your session starts {when}.{_where(session)}",
+                    f"Reminder: {WHEN_TOKEN}",
+                    f"Your session starts {WHEN_TOKEN}.{_where(session)}",
                     due_at=session.start - before,
                 )
         _queue(
             session,
             user,
             MessageKind.SESSION_ENDED,
-            f"How did it go? {when}",
+            f"How did it go? {WHEN_TOKEN}",
             "Your session has ended. Open it in Dyad to see what comes next.",
             due_at=session.end,
         )
 
 
 # --- messages --------------------------------------------------------------------------------
-
-
-def _when(session: Session, user: User) -> str:
-    local = _local(session.start, user)
-    return f"{local:%A %d %B, %H:%M} ({user.time_zone})"
 
 
 def _where(session: Session) -> str:
@@ -403,21 +421,21 @@ def _queue(session, user, kind, subject, body, due_at=None) -> None:
         body=body,
         link=reverse("session_detail", args=[session.pk]),
         due_at=due_at,
+        when=session.start,
     )
 
 
 def _notify_waiting(session, people, actor, kind) -> None:
+    verb = "proposes" if kind == MessageKind.PROPOSAL_WAITING else "moved your session to"
     for person, _role in people:
         if person.pk == actor.pk:
             continue
-        when = _when(session, person)
-        verb = "proposes" if kind == MessageKind.PROPOSAL_WAITING else "moved your session to"
         _queue(
             session,
             person,
             kind,
-            f"{actor.name} {verb} {when}",
-            f"{actor.name} {verb} {when}. Confirm it or suggest another time.",
+            f"{actor.name} {verb} {WHEN_TOKEN}",
+            f"{actor.name} {verb} {WHEN_TOKEN}. Confirm it or suggest another time.",
         )
 
 
@@ -473,19 +491,39 @@ def rematch_candidates(session: Session, user: User) -> list[User]:
     return [t for t in trainees_present(round_) if t.pk not in taken | busy]
 
 
+def _missing_seat(session: Session) -> SessionSeat | None:
+    """The seat whose person a re-match replaces: who did not come, or who left the cohort."""
+    if session.status == SessionStatus.NO_SHOW:
+        return session.seats.filter(no_show=True).first()
+    if session.status == SessionStatus.CANCELLED:
+        return session.seats.filter(left_cohort=True).first()
+    return None
+
+
+def rematch_offered_to(session: Session, user: User) -> bool:
+    """Whether `user` was left behind in `session` (by a no-show or by a partner's removal from
+    the cohort) and has not re-matched yet."""
+    if _missing_seat(session) is None or session.rematches.exists():
+        return False
+    return session.seats.filter(user=user, no_show=False, left_cohort=False).exists()
+
+
 @transaction.atomic
 def session_rematch(*, session: Session, user: User, partner: User, start: datetime) -> Session:
-    """The trainee left behind by a no-show proposes a session with another trainee of the
-    round, who takes the absent person's role; it then goes through confirmation as usual."""
+    """The trainee left behind by a no-show, or by a partner removed from the cohort, proposes
+    a session with another trainee of the round, who takes the missing person's role; it then
+    goes through confirmation as usual."""
     session = _locked(session)
-    if session.status != SessionStatus.NO_SHOW:
-        raise BookingRefused("A re-match is for a session someone did not come to.")
-    seat = session.seats.filter(user=user, no_show=False).first()
-    if seat is None:
+    missing = _missing_seat(session)
+    if missing is None:
+        raise BookingRefused(
+            "A re-match is for a session someone did not come to or left the cohort before."
+        )
+    seat = session.seats.filter(user=user, no_show=False, left_cohort=False).first()
+    if seat is None or not may(user, Action.VIEW, session.pairing.round.cohort):
         raise BookingRefused("Only the trainee who was left behind can ask for a re-match.")
     if partner.pk not in {c.pk for c in rematch_candidates(session, user)}:
         raise BookingRefused(f"{partner.name} is not free to stand in this round.", field="partner")
-    missing = session.seats.filter(no_show=True).first()
     pairing = session.pairing
     end = start + timedelta(minutes=pairing.round.session_minutes)
     _check_time(pairing=pairing, start=start, end=end, actor=user)
@@ -502,3 +540,41 @@ def session_rematch(*, session: Session, user: User, partner: User, start: datet
     _save_with_seats(new, people, proposer=user)
     _notify_waiting(new, people, user, MessageKind.PROPOSAL_WAITING)
     return new
+
+
+@transaction.atomic
+def sessions_free_for_departure(*, cohort, departed: User, by: User) -> int:
+    """Cancel the open sessions of `cohort` that `departed` (just removed from it) sits in:
+    every proposal, and every scheduled session that has not started. Their seats stop holding
+    anyone's time, the messages queued about them are withdrawn, and the others are told and
+    offered a re-match. Past sessions stay as they are. Returns how many were cancelled."""
+    now = timezone.now()
+    sessions = (
+        Session.objects.filter(pairing__round__cohort=cohort, seats__user=departed)
+        .filter(Q(status=SessionStatus.PROPOSED) | Q(status=SessionStatus.SCHEDULED, start__gt=now))
+        .order_by("pk")
+    )
+    cancelled = 0
+    for session in sessions:
+        session = _locked(session)
+        session.status = SessionStatus.CANCELLED
+        session.cancel_reason = f"{capfirst(departed.name)} has left {cohort.name}."
+        session.cancelled_by = by
+        session.cancelled_at = now
+        session.sequence += 1
+        session.save()
+        session.seats.update(active=False)
+        session.seats.filter(user=departed).update(left_cohort=True)
+        notify.messages_withdraw(dedupe_key_prefix=f"session:{session.pk}:")
+        for person, _role in _people_of_session(session):
+            if person.pk != departed.pk:
+                _queue(
+                    session,
+                    person,
+                    MessageKind.SESSION_CANCELLED,
+                    f"{WHEN_TOKEN} is cancelled",
+                    f"{capfirst(departed.name)} has left {cohort.name}, so your session is cancelled. "
+                    "Open it in Dyad to practise with another trainee of the round instead.",
+                )
+        cancelled += 1
+    return cancelled

@@ -30,6 +30,7 @@ from icalendar import Alarm, Calendar, Event, vCalAddress, vDuration
 
 from accounts.models import User
 from roleplay.models import CalendarFeed, Session, SessionSeat, SessionStatus
+from roleplay.permissions import seated_sessions_of
 
 PRODID = "-//Dyad//Dyad//EN"
 # Cancelled sessions stay in the feed so that calendar apps take them off; no-shows are left out
@@ -101,11 +102,13 @@ def _seats_with_people() -> Prefetch:
 
 
 def sessions_for_feed(*, user: User) -> QuerySet[Session]:
-    """The sessions `user` sits in from FEED_DAYS_BACK ago on, loaded in three queries whatever
-    their number (sessions with their round, room and scenario; seats with their people)."""
+    """The sessions `user` sits in from FEED_DAYS_BACK ago on, in cohorts they still belong to,
+    loaded in three queries whatever their number (sessions with their round, room and scenario;
+    seats with their people)."""
     since = timezone.now() - timedelta(days=FEED_DAYS_BACK)
     return (
-        Session.objects.filter(seats__user=user, status__in=FEED_STATUSES, end__gte=since)
+        seated_sessions_of(user)
+        .filter(status__in=FEED_STATUSES, end__gte=since)
         .select_related("pairing__round", "pairing__scenario", "room")
         .defer("pairing__scenario__client_brief")
         .prefetch_related(_seats_with_people())

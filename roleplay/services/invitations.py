@@ -10,7 +10,6 @@ may (rarely) arrive twice but is never lost.
 import csv
 import io
 import logging
-import zoneinfo
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parseaddr
@@ -29,7 +28,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.validators import one_line, validate_single_line
+from roleplay import formats
 from roleplay.models import Cohort, CohortMembership, Invitation, Role
+from roleplay.models.cohorts import INVITATION_MAX_SEND_ATTEMPTS
 
 from .cohorts import membership_add
 from .queue import enqueue_on_commit
@@ -38,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 TOKEN_SALT = "dyad.invitation"
 STUCK_AFTER = timedelta(minutes=10)
-MAX_SEND_ATTEMPTS = 5
+MAX_SEND_ATTEMPTS = INVITATION_MAX_SEND_ATTEMPTS
 MAX_ROWS = 500
 MAX_NAME_LENGTH = 120
 
@@ -178,9 +179,7 @@ def invitations_create(
             error = f"{email} is already a member of {cohort.name}."
         existing = open_invites.get(email)
         if error is None and existing is not None and existing.expires_at > now:
-            error = (
-                f"{email} already has an open invitation (until {existing.expires_at:%d %b %Y})."
-            )
+            error = f"{email} already has an open invitation (until {formats.day(existing.expires_at)})."
         if error:
             outcomes.append(RowOutcome(row.line, row.email, row.name, False, error))
             continue
@@ -197,7 +196,9 @@ def invitations_create(
             expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
         _queue_send(invitation)
-        outcomes.append(RowOutcome(row.line, email, row.name, True, f"Invitation sent to {email}."))
+        outcomes.append(
+            RowOutcome(row.line, email, row.name, True, f"Invitation queued for {email}.")
+        )
     return outcomes
 
 
@@ -283,9 +284,7 @@ def _invitation_email(invitation: Invitation) -> EmailMultiAlternatives:
     context = {
         "invitation": invitation,
         "url": invitation_url(invitation),
-        "expires": timezone.localtime(
-            invitation.expires_at, timezone=zoneinfo.ZoneInfo(invitation.cohort.time_zone)
-        ),
+        "expires": formats.when(invitation.expires_at, invitation.cohort.time_zone),
     }
     subject = one_line(render_to_string("emails/invitation_subject.txt", context))
     message = EmailMultiAlternatives(

@@ -8,12 +8,13 @@ puts the row back with a later `due_at` (exponential backoff) until MAX_ATTEMPTS
 visible in the admin.
 """
 
+import zoneinfo
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -38,8 +39,15 @@ def message_queue(
     body: str,
     link: str = "",
     due_at: datetime | None = None,
+    when: datetime | None = None,
 ) -> Message | None:
-    """Record a message in the caller's transaction; returns None if this key was recorded before."""
+    """Record a message in the caller's transaction; returns None if this key was recorded before,
+    or if the recipient's account is deleted (it stays in old pairings but hears nothing more).
+
+    A message about a moment writes `formats.WHEN_TOKEN` in its subject and body and passes the
+    moment as `when`: it is formatted when read, in the reader's zone (see Message.title)."""
+    if recipient.deleted_at:
+        return None
     due_at = due_at or timezone.now()
     message, created = Message.objects.get_or_create(
         dedupe_key=dedupe_key,
@@ -50,6 +58,7 @@ def message_queue(
             "body": body,
             "link": link,
             "due_at": due_at,
+            "when": when,
         },
     )
     if not created:
@@ -108,16 +117,18 @@ def email_preferences_set(*, user: User, muted_kinds: list[str]) -> EmailPrefere
 
 
 def _email(message: Message) -> EmailMultiAlternatives:
+    """The email, its times written in the recipient's own zone (and saying which)."""
     context = {
         "message": message,
         "url": settings.SITE_URL.rstrip("/") + message.link if message.link else "",
     }
-    email = EmailMultiAlternatives(
-        subject=one_line(f"[Dyad] {message.subject}"),
-        body=render_to_string("emails/message.txt", context),
-        to=[message.recipient.email],
-    )
-    email.attach_alternative(render_to_string("emails/message.html", context), "text/html")
+    with timezone.override(zoneinfo.ZoneInfo(message.recipient.time_zone)):
+        email = EmailMultiAlternatives(
+            subject=one_line(f"[Dyad] {message.title}"),
+            body=render_to_string("emails/message.txt", context),
+            to=[message.recipient.email],
+        )
+        email.attach_alternative(render_to_string("emails/message.html", context), "text/html")
     return email
 
 
@@ -145,7 +156,23 @@ def messages_withdraw(*, dedupe_key_prefix: str) -> int:
     ).update(state=MessageState.WITHDRAWN)
 
 
+def messages_withdraw_for(*, recipient: User, dedupe_key_prefixes: list[str]) -> int:
+    """Withdraw the messages not yet sent to `recipient` about the given causes (someone who left
+    a cohort is told nothing more about it)."""
+    if not dedupe_key_prefixes:
+        return 0
+    about = Q()
+    for prefix in dedupe_key_prefixes:
+        about |= Q(dedupe_key__startswith=prefix)
+    return Message.objects.filter(about, recipient=recipient, state=MessageState.PENDING).update(
+        state=MessageState.WITHDRAWN
+    )
+
+
 def messages_mark_read(*, recipient: User) -> int:
-    return Message.objects.filter(recipient=recipient, read_at__isnull=True).update(
-        read_at=timezone.now()
+    """Mark what the person can see as read; a reminder not yet due stays unread for later."""
+    return (
+        Message.objects.filter(recipient=recipient, read_at__isnull=True)
+        .in_app()
+        .update(read_at=timezone.now())
     )

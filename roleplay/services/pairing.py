@@ -1,6 +1,7 @@
 """Pairing a round: suggestions (nothing saved until accepted), the supervisor's own arrangement,
 and publishing. The maths lives in pairing_algorithm; this module reads and writes the database."""
 
+import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from roleplay.models import (
     RoundStatus,
     Scenario,
 )
+from roleplay.permissions import Action, may
 from roleplay.selectors.cohorts import active_trainees
 from roleplay.selectors.rounds import briefs_read
 
@@ -31,6 +33,8 @@ from .pairing_algorithm import Group, PairingImpossible, TraineeState, suggest_g
 from .term_plans import planned_groups
 
 __all__ = ["PairingImpossible"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,12 @@ class ArrangementRefused(Exception):
         for error in errors:
             if isinstance(error, SlotError):
                 self.by_slot[error.slot].append(error.message)
+
+
+def refuse_if_closed(round_: Round) -> None:
+    """A closed round is the record: nothing in it changes until a supervisor reopens it."""
+    if round_.status == RoundStatus.CLOSED:
+        raise ArrangementRefused([f"{round_.name} is closed; reopen it to change it."])
 
 
 @dataclass
@@ -166,6 +176,7 @@ def pairings_suggest(*, round_: Round) -> list[Group]:
     do-not-pair as they are now) the plan's groups for this round are the suggestion; otherwise
     today's round-by-round suggestion is. Raises PairingImpossible with a sentence for the
     supervisor when no valid set exists."""
+    refuse_if_closed(round_)
     planned = planned_groups(round_=round_)
     if planned is not None:
         return planned
@@ -376,6 +387,7 @@ def round_arrange(*, round_: Round, arrangement: Arrangement) -> list[str]:
     Existing pairings keep their identity (later sessions hang off them); emptied ones go. After
     publishing, only the trainees whose partner, role or scenario changed are notified."""
     round_ = Round.objects.select_for_update().get(pk=round_.pk)
+    refuse_if_closed(round_)
     errors, warnings = arrangement_check(round_=round_, arrangement=arrangement)
     if errors:
         raise ArrangementRefused(errors)
@@ -552,10 +564,28 @@ def pairing_choose_scenario(*, pairing: Pairing, trainee: User, scenario: Scenar
     return pairing
 
 
+@transaction.atomic
 def round_close(*, round_: Round) -> Round:
-    """Close a published round: its pairings become part of the record (past pairings)."""
+    """Close a published round: its pairings become part of the record (past pairings), and
+    nothing in it can be booked or rearranged until it is reopened."""
+    round_ = Round.objects.select_for_update().get(pk=round_.pk)
     if round_.status != RoundStatus.PUBLISHED:
         raise ArrangementRefused(["Only a published round can be closed."])
     round_.status = RoundStatus.CLOSED
     round_.save(update_fields=["status"])
+    return round_
+
+
+@transaction.atomic
+def round_reopen(*, round_: Round, by: User) -> Round:
+    """Undo a close: the round is published again, as it was (nobody is notified; their
+    pairings never changed). Logged, since it reopens what the record had settled."""
+    round_ = Round.objects.select_for_update().select_related("cohort").get(pk=round_.pk)
+    if not may(by, Action.MANAGE, round_.cohort):
+        raise ArrangementRefused(["Only the cohort's supervisors reopen a round."])
+    if round_.status != RoundStatus.CLOSED:
+        raise ArrangementRefused(["Only a closed round can be reopened."])
+    round_.status = RoundStatus.PUBLISHED
+    round_.save(update_fields=["status"])
+    logger.info("round %s reopened by user %s", round_.pk, by.pk)
     return round_

@@ -5,15 +5,18 @@ conditional updates, and it looks at the database, never at what the broker deli
 import zoneinfo
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from roleplay.formats import WHEN_TOKEN
 from roleplay.models import (
     ACTIVE_SESSION,
+    CohortMembership,
     MessageKind,
     Pairing,
+    PairingMember,
     Role,
     RoundStatus,
     Session,
@@ -46,7 +49,11 @@ def sessions_complete(*, now: datetime | None = None) -> int:
 
 
 def _unbooked_pairings(now: datetime, before: timedelta):
+    """Published pairings not booked yet, with their members who still belong to the cohort."""
     booked = Session.objects.filter(pairing=OuterRef("pk"), status__in=ACTIVE_SESSION)
+    still_in = CohortMembership.objects.active().filter(
+        cohort=OuterRef("round__cohort"), user=OuterRef("trainee")
+    )
     return (
         Pairing.objects.filter(
             round__status=RoundStatus.PUBLISHED,
@@ -55,7 +62,12 @@ def _unbooked_pairings(now: datetime, before: timedelta):
         )
         .exclude(Exists(booked))
         .select_related("round__cohort")
-        .prefetch_related("members__trainee")
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=PairingMember.objects.filter(Exists(still_in)).select_related("trainee"),
+            )
+        )
     )
 
 
@@ -83,7 +95,6 @@ def _supervisors(cohort_id: int):
 
 def _nudge(pairing: Pairing, user: User, stage: str, now: datetime) -> int:
     round_ = pairing.round
-    closes = timezone.localtime(round_.closes, zoneinfo.ZoneInfo(user.time_zone))
     names = ", ".join(m.trainee.name for m in pairing.members.all())
     is_member = any(m.trainee_id == user.pk for m in pairing.members.all())
     message = notify.message_queue(
@@ -92,13 +103,14 @@ def _nudge(pairing: Pairing, user: User, stage: str, now: datetime) -> int:
         dedupe_key=f"unbooked:{pairing.pk}:{stage}:{user.pk}",
         subject=f"{round_.name}: not booked yet",
         body=(
-            f"Your pairing has not booked a session, and booking closes {closes:%A %d %B, %H:%M}."
+            f"Your pairing has not booked a session, and booking closes {WHEN_TOKEN}."
             if is_member
             else f"{names} have not booked their {round_.name} session; booking closes "
-            f"{closes:%A %d %B, %H:%M}."
+            f"{WHEN_TOKEN}."
         ),
         link=reverse("pairing_detail", args=[pairing.pk]),
         due_at=now,
+        when=round_.closes,
     )
     return int(message is not None)
 

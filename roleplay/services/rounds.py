@@ -26,6 +26,9 @@ def round_create(
 
 
 def round_update(*, round_: Round, scenarios=None, **fields) -> Round:
+    from .pairing import refuse_if_closed
+
+    refuse_if_closed(round_)
     for name, value in fields.items():
         setattr(round_, name, value)
     round_.full_clean()
@@ -40,6 +43,9 @@ def absence_set(*, round_: Round, trainee: User, absent: bool, reason: str = "")
     """Mark a trainee absent for a round (leave, illness), or present again.
 
     An absent trainee is taken out of the round's draft pairings, so nobody is paired with them."""
+    from .pairing import refuse_if_closed
+
+    refuse_if_closed(round_)
     with transaction.atomic():
         if absent:
             RoundAbsence.objects.update_or_create(

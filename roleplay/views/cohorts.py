@@ -67,7 +67,7 @@ def cohort_invite(request, pk: int):
         invited = sum(outcome.invited for outcome in outcomes)
         refused = [outcome for outcome in outcomes if not outcome.invited]
         if invited:
-            messages.success(request, f"{invited} invitation(s) sent.")
+            messages.success(request, f"{invited} invitation(s) queued to be emailed.")
         if refused:
             messages.error(request, f"{len(refused)} row(s) need your attention; see below.")
             # Offer the refused rows back for correction; the valid ones are already invited.
@@ -134,7 +134,9 @@ def invitation_resend(request, pk: int, invitation_id: int):
     except invitation_services.InvitationUnusable as exc:
         messages.error(request, exc.reason)
     else:
-        messages.success(request, f"The invitation to {invitation.email} is sent again.")
+        messages.success(
+            request, f"The invitation to {invitation.email} is queued to be sent again."
+        )
     return redirect("cohort_detail", pk=pk)
 
 

@@ -4,6 +4,7 @@ from django.shortcuts import render
 from roleplay.models import Role, WeeklyHours
 from roleplay.selectors.booking import upcoming_sessions
 from roleplay.selectors.cohorts import cohorts_for_dashboard
+from roleplay.selectors.overview import rounds_being_booked
 from roleplay.selectors.rounds import unbooked_pairings_for_trainee
 
 
@@ -19,6 +20,7 @@ def dashboard(request):
         "supervised": [c for c in visible if roles.get(c.pk) == Role.SUPERVISOR],
         "training_in": training_in,
         "sessions": upcoming_sessions(user),
+        "rounds_being_booked": rounds_being_booked(user),
         **(_trainee_next_steps(user) if training_in else {}),
     }
     return render(request, "roleplay/dashboard.html", context)

@@ -4,13 +4,15 @@ from django.shortcuts import redirect, render
 
 from roleplay.forms import EmailPreferencesForm
 from roleplay.models import OPTIONAL_KINDS, EmailPreferences
+from roleplay.selectors.notifications import notifications_for
 from roleplay.services.notify import email_preferences_set, messages_mark_read
 
 
 @login_required
 def notification_list(request):
-    """In-app notifications: the same outbox rows that were emailed. Opening the list reads them."""
-    notifications = list(request.user.messages.order_by("-created_at")[:100])
+    """In-app notifications: the same outbox rows that were emailed, once due. Opening the list
+    reads them."""
+    notifications = list(notifications_for(request.user)[:100])
     messages_mark_read(recipient=request.user)
     return render(request, "roleplay/notifications.html", {"notifications": notifications})
 

@@ -6,6 +6,7 @@ from roleplay.forms import BookingForm, ChooseScenarioForm
 from roleplay.models import ACTIVE_SESSION, PairingRole, Room, RoundStatus
 from roleplay.permissions import Action, get_pairing_for, may, may_read_brief
 from roleplay.selectors.booking import booking_suggestions
+from roleplay.selectors.cohorts import active_trainees
 from roleplay.selectors.rounds import pairings_for_trainee
 from roleplay.services import pairing as pairing_services
 
@@ -45,12 +46,21 @@ def pairing_detail(request, pk: int):
 def pairing_page(request, pairing, *, choose_form=None, booking_form=None):
     """The pairing page; a refused booking passes its bound form back in, with its errors."""
     members = list(pairing.members.select_related("trainee"))
+    still_in = set(active_trainees(pairing.round.cohort).values_list("pk", flat=True))
+    for member in members:
+        member.left = member.trainee_id not in still_in
+    departed = [m.trainee.name for m in members if m.left]
     mine = next((m for m in members if m.trainee_id == request.user.pk), None)
     if choose_form is None and _may_choose(request.user, pairing):
         choose_form = ChooseScenarioForm(scenarios=pairing.round.scenarios.all())
     active_session = pairing.sessions.filter(status__in=ACTIVE_SESSION).first()
     may_book = bool(mine or may(request.user, Action.MANAGE, pairing.round.cohort))
-    bookable = may_book and not active_session and pairing.round.status == RoundStatus.PUBLISHED
+    bookable = (
+        may_book
+        and not active_session
+        and not departed
+        and pairing.round.status == RoundStatus.PUBLISHED
+    )
     if bookable and booking_form is None:
         booking_form = BookingForm(rooms=Room.objects.filter(cohort=pairing.round.cohort))
     context = {
@@ -62,8 +72,9 @@ def pairing_page(request, pairing, *, choose_form=None, booking_form=None):
         "manages": may(request.user, Action.MANAGE, pairing.round.cohort),
         "pairing": pairing,
         "members": members,
+        "departed": departed,
         "mine": mine,
-        "show_brief": pairing.scenario is not None and may_read_brief(request.user, pairing),
+        "show_brief": may_read_brief(request.user, pairing),
         "choose_form": choose_form,
     }
     return render(request, "roleplay/pairing_detail.html", context)

@@ -47,8 +47,12 @@ def round_edit(request, pk: int):
         cohort=round_.cohort,
     )
     if request.method == "POST" and form.is_valid():
-        round_services.round_update(round_=round_, **form.cleaned_data)
-        messages.success(request, "The round is saved.")
+        try:
+            round_services.round_update(round_=round_, **form.cleaned_data)
+        except pairing_services.ArrangementRefused as exc:
+            messages.error(request, " ".join(exc.errors))
+        else:
+            messages.success(request, "The round is saved.")
         return redirect("round_detail", pk=round_.pk)
     return render(
         request,
@@ -124,6 +128,9 @@ def round_suggest(request, pk: int):
     round_ = get_round_for(request.user, pk)
     try:
         groups = pairing_services.pairings_suggest(round_=round_)
+    except pairing_services.ArrangementRefused as exc:
+        messages.error(request, " ".join(exc.errors))
+        return redirect("round_detail", pk=pk)
     except pairing_services.PairingImpossible as exc:
         messages.error(request, str(exc))
         return redirect("round_detail", pk=pk)
@@ -210,20 +217,39 @@ def round_publish(request, pk: int):
     except pairing_services.ArrangementRefused as exc:
         messages.error(request, " ".join(exc.errors))
     else:
-        messages.success(request, f"Published. {count} trainees are told their pairing.")
+        messages.success(
+            request, f"Published. A notice of their pairing is queued for {count} trainees."
+        )
     return redirect("round_detail", pk=pk)
 
 
 @login_required
-@require_POST
 def round_close(request, pk: int):
+    """Asks first (what closing does, and that it can be undone), then closes on POST."""
     round_ = get_round_for(request.user, pk)
+    if request.method != "POST":
+        return render(request, "roleplay/round_close.html", {"round": round_})
     try:
         pairing_services.round_close(round_=round_)
     except pairing_services.ArrangementRefused as exc:
         messages.error(request, " ".join(exc.errors))
     else:
         messages.success(request, f"{round_.name} is closed; its pairings are now in the record.")
+    return redirect("round_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def round_reopen(request, pk: int):
+    round_ = get_round_for(request.user, pk)
+    try:
+        pairing_services.round_reopen(round_=round_, by=request.user)
+    except pairing_services.ArrangementRefused as exc:
+        messages.error(request, " ".join(exc.errors))
+    else:
+        messages.success(
+            request, f"{round_.name} is open again: trainees can book until the window closes."
+        )
     return redirect("round_detail", pk=pk)
 
 
@@ -236,11 +262,18 @@ def round_absence(request, pk: int):
         raise Http404("No such trainee.")
     trainee = get_object_or_404(active_trainees(round_.cohort), pk=int(trainee_id))
     absent = request.POST.get("absent") == "1"
-    round_services.absence_set(
-        round_=round_, trainee=trainee, absent=absent, reason=request.POST.get("reason", "")[:200]
-    )
-    state = "absent from" if absent else "back in"
-    messages.success(request, f"{trainee.name} is {state} {round_.name}.")
+    try:
+        round_services.absence_set(
+            round_=round_,
+            trainee=trainee,
+            absent=absent,
+            reason=request.POST.get("reason", "")[:200],
+        )
+    except pairing_services.ArrangementRefused as exc:
+        messages.error(request, " ".join(exc.errors))
+    else:
+        state = "absent from" if absent else "back in"
+        messages.success(request, f"{trainee.name} is {state} {round_.name}.")
     return redirect("round_detail", pk=pk)
 
 

@@ -5,12 +5,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from roleplay.forms import ScenarioForm
-from roleplay.permissions import may_read_brief_in_library, scenarios_visible_to
+from roleplay.permissions import may_read_brief_of, may_use_library, scenarios_visible_to
 from roleplay.services import scenarios as scenario_services
 
 
 def _require_supervisor(user) -> None:
-    if not (user.is_supervisor or user.is_programme_admin):
+    if not may_use_library(user):
         raise Http404("No scenario library here.")
 
 
@@ -34,7 +34,7 @@ def scenario_detail(request, pk: int):
     context = {
         "scenario": scenario,
         "may_edit": may_edit,
-        "show_brief": may_read_brief_in_library(request.user, scenario),
+        "show_brief": may_read_brief_of(request.user, scenario),
     }
     return render(request, "roleplay/scenario_detail.html", context)
 
@@ -48,7 +48,7 @@ def scenario_form(request, pk: int | None = None):
         if scenario is None:
             raise Http404("No such scenario.")
         may_edit = scenario.owner_id == request.user.pk or request.user.is_programme_admin
-        if not (may_edit and may_read_brief_in_library(request.user, scenario)):
+        if not (may_edit and may_read_brief_of(request.user, scenario)):
             raise PermissionDenied
     form = ScenarioForm(request.POST or None, instance=scenario)
     if request.method == "POST" and form.is_valid():

@@ -37,12 +37,14 @@ def pairing_book(request, pk: int):
             session = booking.session_schedule_directly(
                 pairing=pairing, supervisor=request.user, **form.cleaned_data
             )
-            messages.success(request, "The session is scheduled; everyone is told.")
+            messages.success(
+                request, "The session is scheduled; a confirmation is queued for everyone."
+            )
         else:
             session = booking.session_propose(
                 pairing=pairing, proposer=request.user, **form.cleaned_data
             )
-            messages.success(request, "Proposed. Your partners are asked to confirm.")
+            messages.success(request, "Proposed. A request to confirm is queued for your partners.")
     except booking.BookingRefused as exc:
         return pairing_page(request, pairing, booking_form=_refused(form, exc))
     return redirect("session_detail", pk=session.pk)
@@ -53,13 +55,12 @@ def session_detail(request, pk: int):
     return _session_page(request, get_session_for(request.user, pk))
 
 
-def _session_page(request, session, *, booking_form=None, cancel_form=None, rematch_form=None):
+def _session_page(request, session, *, booking_form=None, rematch_form=None):
     """The session page; a refused form is passed back in bound, with its errors on it."""
     seats = list(session.seats.select_related("user").order_by("role"))
     mine = next((seat for seat in seats if seat.user_id == request.user.pk), None)
     open_ = session.status in (SessionStatus.PROPOSED, SessionStatus.SCHEDULED)
     now = timezone.now()
-    left_behind = bool(mine and session.status == SessionStatus.NO_SHOW and not mine.no_show)
     context = {
         "session": session,
         # A stored link could have any scheme a URLField allows (ftp://…); only the web's are
@@ -77,7 +78,7 @@ def _session_page(request, session, *, booking_form=None, cancel_form=None, rema
             rematch_form
             or RematchForm(candidates=booking.rematch_candidates(session, request.user))
         )
-        if left_behind and not session.rematches.exists()
+        if booking.rematch_offered_to(session, request.user)
         else None,
         "may_confirm": bool(
             mine
@@ -90,7 +91,6 @@ def _session_page(request, session, *, booking_form=None, cancel_form=None, rema
             rooms=_rooms(session.pairing.round.cohort),
             initial={"start": session.start, "room": session.room, "video_url": session.video_url},
         ),
-        "cancel_form": cancel_form or CancelForm(),
     }
     return render(request, "roleplay/session_detail.html", context)
 
@@ -126,18 +126,33 @@ def session_reschedule(request, pk: int):
     return redirect("session_detail", pk=pk)
 
 
+def _cancel_page(request, session, form):
+    """The confirmation step: what cancelling does and who is told, with the reason asked for
+    (kept as typed, its error beside it, when refused)."""
+    partners = [
+        seat.user.name
+        for seat in session.seats.select_related("user").order_by("user_id")
+        if seat.user_id != request.user.pk
+    ]
+    return render(
+        request,
+        "roleplay/session_cancel.html",
+        {"session": session, "form": form, "partners": partners},
+    )
+
+
 @login_required
-@require_POST
 def session_cancel(request, pk: int):
+    """Asks first, saying who will be told; the reason is asked for on the same page."""
     session = get_session_for(request.user, pk)
-    form = CancelForm(request.POST)
-    if not form.is_valid():
-        return _session_page(request, session, cancel_form=form)
+    form = CancelForm(request.POST or None)
+    if not (request.method == "POST" and form.is_valid()):
+        return _cancel_page(request, session, form)
     try:
         booking.session_cancel(session=session, user=request.user, **form.cleaned_data)
     except booking.BookingRefused as exc:
-        return _session_page(request, session, cancel_form=_refused(form, exc))
-    messages.success(request, "The session is cancelled and your partners are told.")
+        return _cancel_page(request, session, _refused(form, exc))
+    messages.success(request, "The session is cancelled; a notice is queued for your partners.")
     return redirect("session_detail", pk=pk)
 
 

@@ -39,14 +39,10 @@ def sign_in(page: Page, base: str, email: str) -> None:
 
 
 def shown(moment: datetime, zone: zoneinfo.ZoneInfo) -> str:
-    """As the pages show a time (Django's "l j F, H:i"): "Thursday 4 March, 05:00"."""
+    """As pages and emails show a time: "Thursday 4 March, 05:00" (the year only if not this one)."""
     local = moment.astimezone(zone)
-    return f"{local:%A} {local.day} {local:%B}, {local:%H:%M}"
-
-
-def in_email(moment: datetime, zone: zoneinfo.ZoneInfo) -> str:
-    """As emails name a time: "Thursday 04 March, 05:00 (America/New_York)"."""
-    return f"{moment.astimezone(zone):%A %d %B, %H:%M} ({zone.key})"
+    year = "" if local.year == timezone.localtime(timezone.now(), zone).year else f" {local.year}"
+    return f"{local:%A} {local.day} {local:%B}{year}, {local:%H:%M}"
 
 
 def field_value(moment: datetime, zone: zoneinfo.ZoneInfo) -> str:
@@ -94,7 +90,7 @@ def test_propose_confirm_subscribe_then_reschedule_across_time_zones(
     page.get_by_label("Start").fill(field_value(start, LONDON))
     page.get_by_role("button", name="Propose this time").click()
     expect(page.get_by_role("status")).to_contain_text(
-        "Proposed. Your partners are asked to confirm."
+        "Proposed. A request to confirm is queued for your partners."
     )
     expect(page.get_by_role("heading", level=1)).to_contain_text(
         f"{ROUND}: {shown(start, LONDON)}–"
@@ -104,7 +100,7 @@ def test_propose_confirm_subscribe_then_reschedule_across_time_zones(
     assert session.start == start
 
     # Ben is emailed, in his own zone, and confirms from his dashboard.
-    proposal = f"Ana proposes {in_email(start, NEW_YORK)}"
+    proposal = f"Ana proposes {shown(start, NEW_YORK)}"
     wait_for(lambda: emails(ben, proposal), what="the proposal email to Ben")
     ben_page = new_context().new_page()
     sign_in(ben_page, live_server.url, ben.email)
@@ -124,8 +120,8 @@ def test_propose_confirm_subscribe_then_reschedule_across_time_zones(
     expect(ben_page.get_by_role("link", name="Add to my calendar (.ics)")).to_be_visible()
     wait_for(
         lambda: (
-            emails(ana, f"Confirmed: {in_email(start, LONDON)}")
-            and emails(ben, f"Confirmed: {in_email(start, NEW_YORK)}")
+            emails(ana, f"Confirmed: {shown(start, LONDON)}")
+            and emails(ben, f"Confirmed: {shown(start, NEW_YORK)}")
         ),
         what="the confirmation emails to Ana and Ben",
     )
@@ -162,7 +158,7 @@ def test_propose_confirm_subscribe_then_reschedule_across_time_zones(
     )
     expect(ben_page.get_by_role("heading", level=1)).to_contain_text(shown(moved, NEW_YORK))
     wait_for(
-        lambda: emails(ana, f"Ben moved your session to {in_email(moved, LONDON)}"),
+        lambda: emails(ana, f"Ben moved your session to {shown(moved, LONDON)}"),
         what="the reschedule email to Ana",
     )
 

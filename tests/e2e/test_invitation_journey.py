@@ -56,11 +56,11 @@ def test_supervisor_invites_a_trainee_who_joins_from_the_email(
     page.get_by_label("Email addresses").fill(f"{TRAINEE_EMAIL}, {TRAINEE_NAME}")
     page.get_by_role("button", name="Send invitations").click()
 
-    expect(page.get_by_role("status")).to_contain_text("1 invitation(s) sent.")
+    expect(page.get_by_role("status")).to_contain_text("1 invitation(s) queued to be emailed.")
     outcomes = page.get_by_role("region", name="What happened to each row")
     expect(outcomes.get_by_role("row")).to_have_count(2)  # header and one person
     expect(outcomes.get_by_role("row").nth(1)).to_contain_text(
-        f"{TRAINEE_EMAIL} ✓ Invitation sent to {TRAINEE_EMAIL}."
+        f"{TRAINEE_EMAIL} ✓ Invitation queued for {TRAINEE_EMAIL}."
     )
 
     # The worker sends the email; its link points at this server.

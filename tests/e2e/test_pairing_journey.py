@@ -65,7 +65,7 @@ def test_suggest_adjust_publish_then_trainees_see_their_pairing(
 
     page.get_by_role("button", name="Publish and tell the trainees").click()
     expect(page.get_by_role("status")).to_contain_text(
-        "Published. 4 trainees are told their pairing."
+        "Published. A notice of their pairing is queued for 4 trainees."
     )
     emails = wait_for(lambda: len(mail.outbox) == 4 and list(mail.outbox), what="4 emails")
     assert sorted(e.to[0] for e in emails) == sorted(t.email for t in trainees)

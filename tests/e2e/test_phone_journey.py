@@ -98,7 +98,7 @@ def test_a_trainee_goes_from_invitation_to_a_booked_session_on_a_phone(
     fits(page)
     suggestion.click()
     expect(page.get_by_role("status")).to_contain_text(
-        "Proposed. Your partners are asked to confirm."
+        "Proposed. A request to confirm is queued for your partners."
     )
     fits(page)
     session = Session.objects.get()

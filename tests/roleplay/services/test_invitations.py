@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -7,7 +8,9 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import User
+from roleplay import formats
 from roleplay.models import CohortMembership, Invitation, Role
+from roleplay.permissions import may_create_cohort
 from roleplay.services import invitations as svc
 from roleplay.services.cohorts import membership_add, membership_end
 from roleplay.services.invitations import InviteRow
@@ -143,6 +146,9 @@ def test_invitation_send_sends_once_however_often_it_runs(cohort, settings):
     token = svc.invitation_token(invitation)
     assert f"https://dyad.example.org/invitations/{token}/" in message.body
     assert "Hello Ada," in message.body
+    expires = formats.when(invitation.expires_at, cohort.time_zone)
+    assert f"The link works once and expires on {expires} ({cohort.time_zone})." in message.body
+    assert re.fullmatch(r"\w+day \d{1,2} \w+( \d{4})?, \d\d:\d\d", expires)
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
     assert f"/invitations/{token}/" in html
@@ -270,7 +276,7 @@ def test_a_supervisor_invitation_makes_a_supervisor(cohort):
     user = svc.invitation_accept_with_new_account(
         invitation=invitation, display_name="Sup", time_zone="UTC", password="s3cret-pass"
     )
-    assert User.objects.get(pk=user.pk).is_supervisor
+    assert may_create_cohort(User.objects.get(pk=user.pk))
     assert CohortMembership.objects.get(cohort=cohort, user=user).role == Role.SUPERVISOR
 
 

@@ -1,10 +1,11 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from roleplay.formats import WHEN_TOKEN
 from roleplay.models import Message, MessageKind, MessageState
 from roleplay.services import notify
 from tests.factories import UserFactory
@@ -132,3 +133,22 @@ def test_essential_messages_cannot_be_muted():
         user=user, muted_kinds=[MessageKind.PAIRING_PUBLISHED, MessageKind.REMINDER_24H]
     )
     assert preferences.muted_kinds == [MessageKind.REMINDER_24H]
+
+
+@time_machine.travel(datetime(2027, 3, 1, tzinfo=UTC), tick=False)
+def test_an_email_writes_its_moment_in_the_recipients_zone():
+    user = UserFactory(display_name="Ada", time_zone="Asia/Tokyo")
+    message = notify.message_queue(
+        kind=MessageKind.REMINDER_24H,
+        recipient=user,
+        dedupe_key="k-when",
+        subject=f"Reminder: {WHEN_TOKEN}",
+        body=f"Your session starts {WHEN_TOKEN}.",
+        when=datetime(2027, 12, 1, 14, 5, tzinfo=UTC),
+    )
+    notify.message_send(message_id=message.pk)
+    (email,) = mail.outbox
+    assert email.subject == "[Dyad] Reminder: Wednesday 1 December, 23:05"
+    assert (
+        "Your session starts Wednesday 1 December, 23:05.\nTimes are in Asia/Tokyo." in email.body
+    )

@@ -24,7 +24,7 @@ def test_the_pairing_page_suggests_times_everyone_is_free(client, pair):
     client.force_login(ana)
     page = text_of(client.get(reverse("pairing_detail", args=[pairing.pk])))
     assert "Times when everyone is free (in your zone, Europe/London)" in page
-    assert "Propose Tue 2 Mar, 14:00" in page
+    assert "Propose Tuesday 2 March, 14:00" in page
     assert 'value="2027-03-02T14:00"' in page
 
 
@@ -35,7 +35,7 @@ def test_proposing_then_confirming_from_the_pages(client, pair):
         reverse("pairing_book", args=[pairing.pk]), {"start": "2027-03-04T10:00"}, follow=True
     )
     page = text_of(response)
-    assert "Proposed. Your partners are asked to confirm." in page
+    assert "Proposed. A request to confirm is queued for your partners." in page
     session = Session.objects.get()
     assert session.start == datetime(
         2027, 3, 4, 10, 0, tzinfo=UTC
@@ -81,6 +81,7 @@ def test_reschedule_and_cancel_from_the_session_page(client, pair):
         reverse("session_cancel", args=[session.pk]), {"reason": "Exams"}, follow=True
     )
     assert "Cancelled by Ben: Exams" in text_of(response)
+    assert "The session is cancelled; a notice is queued for your partners." in text_of(response)
 
 
 def test_someone_elses_session_is_not_found(client, pair, cohort):
@@ -100,7 +101,7 @@ def test_a_supervisor_schedules_directly(client, pair, supervisor):
         {"start": "2027-03-01T15:00", "directly": "1"},
         follow=True,
     )
-    assert "The session is scheduled; everyone is told." in text_of(response)
+    assert "The session is scheduled; a confirmation is queued for everyone." in text_of(response)
     assert Session.objects.get().status == SessionStatus.SCHEDULED
 
 
@@ -166,7 +167,8 @@ def test_dashboard_lists_upcoming_sessions_in_bounded_queries(
             pairing=pairing, proposer=partner, start=NOW + timedelta(days=2 + number)
         )
     client.force_login(ana)
-    with django_assert_num_queries(9):
+    # The navigation asks once whether a trainee supervises anywhere (may_create_cohort).
+    with django_assert_num_queries(10):
         page = text_of(client.get(reverse("dashboard")))
     assert page.count("waiting for your confirmation") == sessions
 

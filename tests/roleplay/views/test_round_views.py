@@ -110,7 +110,7 @@ def test_suggest_then_accept_then_publish(client, supervisor, round_, four):
     assert PairingMember.objects.filter(round=round_).count() == 4
 
     response = client.post(reverse("round_publish", args=[round_.pk]), follow=True)
-    assert "Published. 4 trainees are told their pairing." in text_of(response)
+    assert "Published. A notice of their pairing is queued for 4 trainees." in text_of(response)
     round_.refresh_from_db()
     assert round_.status == RoundStatus.PUBLISHED
     assert Message.objects.count() == 4
@@ -214,7 +214,7 @@ def test_my_pairings_query_count_is_bounded(
     for _ in range(rounds):
         _publish(RoundFactory(cohort=cohort), [(a, b), (c, d)], scenario=ScenarioFactory())
     client.force_login(a)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(reverse("my_pairings"))
     assert text_of(response).count("/pairings/") >= rounds
 
