@@ -5,37 +5,44 @@ Django; OR-tools CP-SAT does the search.
 rounds already held (fixed), the known absences and locked groups of the rounds to come and the
 do-not-pair pairs, and returns a ``TermPlan``: one list of ``Group`` per remaining round.
 
-Guarantees (each property-tested in ``tests/roleplay/planning/test_term_plan.py``):
+Guarantees (tested in ``tests/roleplay/planning/test_term_plan.py``: 1 and 3a against brute
+force for up to 7 trainees and 4 rounds with absences and do-not-pair, 2 on random messy terms):
 
-1. **Today's hard rules hold in every planned round**, exactly as ``suggest_groups`` keeps them:
+1. **Today's hard rules hold in every planned round**, as ``suggest_groups`` keeps them:
    everyone present is in one group; one triad exactly when the number present is odd;
    no do-not-pair pair in a group (observer included); role balance (client turns minus
    therapist turns) stays within one, round after round, for everyone whose balance was within
-   one, and a larger imbalance never grows; locked groups are kept as they are.
+   one, and a larger imbalance never grows; locked groups are kept as they are (a locked dyad
+   stays a dyad).
 2. **Never worse than today's suggestion.** The round-by-round suggestion (``suggest_groups``
-   accepted round after round) is computed first; it is the solver's starting point and the
-   plan is never later than it in its first repeat, nor has more repeat pairs. When the solver
-   finds nothing in its time, that suggestion *is* the plan (``source == "fallback"``).
+   accepted round after round, ``round_by_round``) is computed first and is the solver's
+   starting point; a solver plan is returned only if its first repeat is no earlier and, at the
+   same first repeat, it has no more repeat pairs. Otherwise, or when the solver finds nothing
+   in its time, that suggestion *is* the plan (``source == "fallback"``).
 3. **Objectives, in this order** (a repeat pair is two members of one group who were in one
    group before, in a held or planned round):
 
-   a. the latest first repeat: the number of rounds from the start of the term before the
-      first repeat (the *horizon*) is maximised first. The search tries the counting bound
-      (each round holds n/2 pairs, or (n+3)/2 with a triad, and there are only so many pairs
-      never met) and settles for the longest horizon it found in its time;
-   b. the fewest repeat pairs over the whole term, then each pair's meetings spread over the
-      term (the same two trainees are not put together in rounds close to each other when
-      another arrangement of equal cost exists) - *best effort*: within the time left;
+   a. the latest first repeat. The *horizon* (rounds from the start of the term before the
+      first repeat) is searched first, from the counting bound down (each round holds n/2 pairs,
+      or (n+3)/2 with a triad, from the never-met allowed pairs; everyone needs a never-met
+      partner each round): a model of the rounds up to the target minimises their repeats and
+      stops at zero; a proof that zero is impossible lowers the target. It settles for the
+      longest horizon found in ``_HORIZON_SHARE`` of the time. ``proven_horizon`` says no
+      schedule can do better;
+   b. the fewest repeat pairs over the whole term, and no pair meeting in two rounds in a row;
    c. triad turns shared: max - min triad turns over the term ≤ 1 where the counts allow it,
-      and nobody in the triad in two rounds in a row when someone else could be;
+      and nobody in the triad two rounds in a row when someone else could be. A fair *triad
+      rotation* (who sits in each round's triad, no two of them together in two triads) is
+      chosen first by a small model and fixed in the searches above; if it rules out the
+      target horizon, the triads are set free again;
    d. observer turns even (max - min as small as possible).
 
-   Objectives b-d are one weighted sum, weighted so that one repeat pair costs more than any
-   triad or observer unfairness. Only (a) is proven: when ``proven_horizon`` is True no
-   schedule can have a later first repeat.
-4. **Deterministic** for the same input and time: the solver runs with a fixed seed and a
-   fixed number of workers, and stops at the first plan that reaches the bound (a plan cut
-   short by the time limit may differ from run to run on a busy machine).
+   b-d are one weighted sum over the whole term with the horizon as a hard rule, weighted so
+   that one repeat pair costs more than any triad or observer unfairness; they are *best
+   effort* within the time left, stopping early at the repeat count's lower bound.
+4. **Not deterministic when the time limit cuts the search short**: the solver has a fixed seed,
+   but two workers share the time, so a busy machine can change what is found by then. A search
+   that reaches the bound (or proves a target impossible) gives the same horizon every time.
 
 Absences and joiners are both ``absent`` entries (a joiner is absent from the rounds before they
 joined). A trainee who has left is simply not in ``trainees``.

@@ -3,8 +3,17 @@
 from collections import Counter
 from dataclasses import dataclass
 
-from roleplay.models import Cohort, PairingMember, TermPlan
+from roleplay.models import Cohort, PairingMember, Round, RoundStatus, TermPlan
 from roleplay.selectors.cohorts import active_trainees
+
+
+def held_rounds(cohort: Cohort) -> list[Round]:
+    """Published and closed rounds, oldest first: a plan keeps them as they are."""
+    return list(cohort.rounds.exclude(status=RoundStatus.DRAFT).order_by("opens", "pk"))
+
+
+def draft_rounds(cohort: Cohort) -> list[Round]:
+    return list(cohort.rounds.filter(status=RoundStatus.DRAFT).order_by("opens", "pk"))
 
 
 @dataclass
@@ -28,8 +37,6 @@ class GridRow:
 
 def term_plan_grid(cohort: Cohort, plan: TermPlan | None) -> tuple[list[int], list[GridRow]]:
     """(round numbers 0-based, one row per trainee) for the held rounds and the plan's."""
-    from roleplay.services.term_plans import held_rounds  # reads only
-
     trainees = list(active_trainees(cohort).order_by("pk"))
     names = {user.pk: user.name for user in trainees}
     held = held_rounds(cohort)

@@ -17,12 +17,12 @@ from roleplay.models import (
     PlanState,
     Round,
     RoundAbsence,
-    RoundStatus,
     TermPlan,
     TermPlanLock,
 )
 from roleplay.planning.term_plan import TermProblem, plan_term
 from roleplay.selectors.cohorts import active_trainees
+from roleplay.selectors.term_plans import draft_rounds, held_rounds
 
 from .pairing_algorithm import Group, PairingImpossible
 from .queue import enqueue_on_commit
@@ -34,15 +34,6 @@ def _row(group: Group) -> list[int | None]:
 
 def _group(row: list[int | None]) -> Group:
     return Group(client=row[0], therapist=row[1], observer=row[2])
-
-
-def held_rounds(cohort: Cohort) -> list[Round]:
-    """Published and closed rounds, oldest first: the plan keeps them as they are."""
-    return list(cohort.rounds.exclude(status=RoundStatus.DRAFT).order_by("opens", "pk"))
-
-
-def draft_rounds(cohort: Cohort) -> list[Round]:
-    return list(cohort.rounds.filter(status=RoundStatus.DRAFT).order_by("opens", "pk"))
 
 
 def round_number(round_: Round) -> int:
