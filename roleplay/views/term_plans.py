@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from roleplay.models import PlanState, TermPlan
 from roleplay.permissions import Action, get_cohort_for
@@ -57,6 +57,7 @@ def term_plan(request, pk: int):
 
 
 @login_required
+@require_GET
 def term_plan_status(request, pk: int):
     """What the page polls while the solver works."""
     cohort = get_cohort_for(request.user, pk, Action.MANAGE)
