@@ -16,6 +16,7 @@ BENCHMARKS = [
     "bench.rotation_db",
     "bench.booking_slots",
     "bench.outbox",
+    "bench.round_editor",
 ]
 
 Row = tuple[str, float, str]

@@ -31,6 +31,12 @@ app.conf.beat_schedule = {
         "task": "roleplay.tasks.sessions_complete",
         "schedule": 300.0,
     },
+    # Sessions whose feedback window has closed are revealed. Hourly: a window is days long, so
+    # an hour late is unnoticeable, and the one-per-session reveal makes a repeated tick a no-op.
+    "feedback-reveals": {
+        "task": "roleplay.tasks.feedback_reveals",
+        "schedule": 3600.0,
+    },
     # Unbooked pairs 3 days (trainees) and 1 day (supervisors) before booking closes. Hourly: a
     # window can close at any hour, and the dedupe keys make every later tick a no-op.
     "unbooked-nudges": {

@@ -6,10 +6,17 @@ from roleplay.models import (
     CohortMembership,
     DoNotPair,
     EmailPreferences,
+    FeedbackAnswer,
+    FeedbackItem,
+    FeedbackResponse,
+    FeedbackReveal,
+    FeedbackScore,
+    FeedbackTemplate,
     Invitation,
     Message,
     Pairing,
     PairingMember,
+    Reflection,
     Room,
     Round,
     RoundAbsence,
@@ -101,6 +108,7 @@ class RoundAdmin(admin.ModelAdmin):
     search_fields = ["name", "cohort__name"]
     list_select_related = ["cohort"]
     filter_horizontal = ["scenarios"]
+    raw_id_fields = ["client_template", "therapist_template", "observer_template"]
 
 
 @admin.register(Pairing)
@@ -223,3 +231,71 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     list_display = ["user", "created_at"]
     search_fields = ["user__email"]
     readonly_fields = ["token_hash", "created_at"]
+
+
+class FeedbackItemInline(admin.TabularInline):
+    model = FeedbackItem
+    extra = 0
+
+
+@admin.register(FeedbackTemplate)
+class FeedbackTemplateAdmin(admin.ModelAdmin):
+    """A template with responses is never changed in place (services.feedback.template_edit makes
+    a new version), so here it is read-only once used."""
+
+    list_display = ["name", "version", "is_current", "purpose", "owner"]
+    list_filter = ["purpose", "is_current"]
+    search_fields = ["name", "family"]
+    inlines = [FeedbackItemInline]
+    raw_id_fields = ["owner"]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and FeedbackResponse.objects.filter(template=obj).exists():
+            return False
+        return super().has_change_permission(request, obj)
+
+
+class FeedbackAnswerInline(admin.TabularInline):
+    model = FeedbackAnswer
+    extra = 0
+    can_delete = False
+    readonly_fields = ["item", "value", "text", "is_na"]
+
+
+class FeedbackScoreInline(admin.TabularInline):
+    model = FeedbackScore
+    extra = 0
+    can_delete = False
+    readonly_fields = ["subscale", "value", "items_used", "imputed"]
+
+
+@admin.register(FeedbackResponse)
+class FeedbackResponseAdmin(admin.ModelAdmin):
+    """Read-only: feedback is written by its authors, and an amendment is a new revision."""
+
+    list_display = ["pk", "session", "purpose", "author", "about", "revision", "state"]
+    list_filter = ["state", "purpose"]
+    search_fields = ["author__email", "about__email", "author__display_name"]
+    list_select_related = ["session", "author", "about"]
+    inlines = [FeedbackAnswerInline, FeedbackScoreInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FeedbackReveal)
+class FeedbackRevealAdmin(admin.ModelAdmin):
+    list_display = ["session", "revealed_at", "reason", "released_by"]
+    list_filter = ["reason"]
+    search_fields = ["session__pairing__round__name"]
+    raw_id_fields = ["session", "released_by"]
+
+
+@admin.register(Reflection)
+class ReflectionAdmin(admin.ModelAdmin):
+    list_display = ["session", "trainee", "usefulness", "goal", "goal_tried"]
+    search_fields = ["trainee__email", "trainee__display_name", "goal"]
+    raw_id_fields = ["session", "trainee"]

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Q
 
 from accounts.models import User
 from accounts.timezones import TimeZoneField, guess_zone_unless_bound
@@ -15,6 +16,9 @@ from accounts.validators import validate_sane_date, validate_single_line
 from roleplay.models import (
     OPTIONAL_KINDS,
     Cohort,
+    CohortMembership,
+    FeedbackTemplate,
+    Role,
     Room,
     Round,
     Scenario,
@@ -47,9 +51,39 @@ class CohortForm(forms.ModelForm):
 
     class Meta:
         model = Cohort
-        fields = ["name", "term_start", "term_end", "time_zone"]
-        labels = {"term_start": "Term starts", "term_end": "Term ends"}
+        fields = [
+            "name",
+            "term_start",
+            "term_end",
+            "time_zone",
+            "feedback_window_days",
+            "reveal_policy",
+        ]
+        labels = {
+            "term_start": "Term starts",
+            "term_end": "Term ends",
+            "feedback_window_days": "Feedback window (days)",
+            "reveal_policy": "Trainees read their partner's feedback",
+        }
         widgets = {"term_start": DateInput(), "term_end": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out (an older form, a script), they keep the cohort's value or the default.
+        for name in ("feedback_window_days", "reveal_policy"):
+            self.fields[name].required = False
+
+    def _kept(self, name):
+        value = self.cleaned_data.get(name)
+        if value in (None, ""):
+            return getattr(self.instance, name)
+        return value
+
+    def clean_feedback_window_days(self):
+        return self._kept("feedback_window_days")
+
+    def clean_reveal_policy(self):
+        return self._kept("reveal_policy")
 
     def clean(self):
         cleaned = super().clean()
@@ -163,8 +197,14 @@ class RoundForm(forms.ModelForm):
             "max_per_day",
             "max_per_week",
             "scenarios",
+            "client_template",
+            "therapist_template",
+            "observer_template",
         ]
         labels = {
+            "client_template": "Feedback form for the client role",
+            "therapist_template": "Feedback form for the therapist role",
+            "observer_template": "Feedback form for an observer",
             "guard_hours": "Guard time (hours)",
             "buffer_minutes": "Buffer between a trainee's sessions (minutes)",
             "max_per_day": "Most sessions per trainee per day",
@@ -192,6 +232,16 @@ class RoundForm(forms.ModelForm):
             MinValueValidator(10),
             MaxValueValidator(240),
         ]
+        # Programme-wide forms and those of the cohort's supervisors, newest version of each.
+        supervisors = CohortMembership.objects.active().filter(cohort=cohort, role=Role.SUPERVISOR)
+        for purpose in ("client", "therapist", "observer"):
+            field = self.fields[f"{purpose}_template"]
+            field.queryset = FeedbackTemplate.objects.filter(
+                Q(owner__isnull=True) | Q(owner__in=supervisors.values("user_id")),
+                purpose=purpose,
+                is_current=True,
+            )
+            field.empty_label = "Dyad's built-in form"
 
     def clean(self):
         cleaned = super().clean()

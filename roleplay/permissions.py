@@ -17,10 +17,13 @@ from accounts.models import User
 from roleplay.models import (
     Cohort,
     CohortMembership,
+    FeedbackResponse,
+    FeedbackTemplate,
     Invitation,
     Pairing,
     PairingMember,
     PairingRole,
+    ResponseState,
     Role,
     Round,
     RoundStatus,
@@ -221,3 +224,36 @@ def get_session_for(user: User, pk: int) -> Session:
     if session is None:
         raise Http404("No such session.")
     return session
+
+
+def feedback_visible_to(user: User) -> QuerySet[FeedbackResponse]:
+    """Invariant 3: feedback about a trainee is readable by its author, the cohort's supervisors
+    (memberships now active), programme admins, and the trainee it is about once the session's
+    feedback has been revealed — submitted revisions only, never a draft."""
+    if not user.is_authenticated:
+        return FeedbackResponse.objects.none()
+    if user.is_programme_admin:
+        return FeedbackResponse.objects.all()
+    supervised = CohortMembership.objects.active().filter(user=user, role=Role.SUPERVISOR)
+    return FeedbackResponse.objects.filter(
+        Q(author=user)
+        | Q(session__pairing__round__cohort__in=supervised.values("cohort_id"))
+        | Q(about=user, state=ResponseState.SUBMITTED, session__reveal__isnull=False)
+    )
+
+
+def templates_visible_to(user: User) -> QuerySet[FeedbackTemplate]:
+    """Feedback forms a supervisor works with: programme-wide ones and their own (current
+    versions); a programme admin sees every one."""
+    if not may_use_library(user):
+        return FeedbackTemplate.objects.none()
+    current = FeedbackTemplate.objects.filter(is_current=True)
+    if user.is_programme_admin:
+        return current
+    return current.filter(Q(owner__isnull=True) | Q(owner=user))
+
+
+def may_edit_template(user: User, template: FeedbackTemplate) -> bool:
+    if user.is_programme_admin:
+        return True
+    return template.owner_id is not None and template.owner_id == user.pk

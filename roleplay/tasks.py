@@ -47,6 +47,11 @@ def sessions_complete() -> int:
 
 
 @shared_task
+def feedback_reveals() -> int:
+    return periodic.feedback_reveals_due()
+
+
+@shared_task
 def unbooked_nudges() -> int:
     return periodic.unbooked_nudges_queue()
 

@@ -23,6 +23,10 @@ CHANGELISTS = [
     "admin:roleplay_unavailability_changelist",
     "admin:roleplay_emailpreferences_changelist",
     "admin:roleplay_calendarfeed_changelist",
+    "admin:roleplay_feedbacktemplate_changelist",
+    "admin:roleplay_feedbackresponse_changelist",
+    "admin:roleplay_feedbackreveal_changelist",
+    "admin:roleplay_reflection_changelist",
 ]
 
 
@@ -71,4 +75,11 @@ def test_every_model_of_dyad_is_in_the_admin():
         for model in apps.get_app_config(app).get_models()
         if model not in admin.site._registry and not model._meta.auto_created
     ]
-    assert missing == ["PairingMember", "SessionSeat"]  # edited inline on Pairing and Session
+    # edited (or shown) inline on Pairing, Session, FeedbackTemplate and FeedbackResponse
+    assert sorted(missing) == [
+        "FeedbackAnswer",
+        "FeedbackItem",
+        "FeedbackScore",
+        "PairingMember",
+        "SessionSeat",
+    ]

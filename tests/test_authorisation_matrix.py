@@ -34,23 +34,32 @@ from django.utils import timezone
 from roleplay.models import (
     CohortMembership,
     DoNotPair,
+    FeedbackTemplate,
     Message,
     Pairing,
     PairingRole,
+    Reflection,
     Role,
     Round,
     Session,
+    SessionSeat,
+    SessionStatus,
     WeeklyHours,
 )
-from roleplay.services import booking, calendar, notify
+from roleplay.services import booking, calendar, feedback, notify
 from roleplay.services.cohorts import membership_add, membership_end
 from roleplay.services.invitations import InviteRow, invitation_token, invitations_create
 from roleplay.services.pairing import Arrangement, SlotOptions, round_arrange, round_publish
 from roleplay.services.scenarios import scenario_save
 from tests.factories import CohortFactory, RoundFactory, ScenarioFactory, UserFactory
+from tests.roleplay.feedback_helpers import answers_for
 
 pytestmark = pytest.mark.django_db
 SECRET = "SECRET-BRIEF"
+# Written by the other trainee about the supervisor elsewhere (its therapist), not yet revealed:
+# only its author, the cohort's supervisors and admins may read it (invariant 3).
+FEEDBACK_SECRET = "SECRET-FEEDBACK"
+FEEDBACK_READERS = {"other_trainee", "supervisor", "admin"}
 
 ACTORS = [
     "anonymous",
@@ -125,6 +134,19 @@ def session(world, actor):
 
 def scenario(world, actor):
     return {"pk": world["scenario"].pk}
+
+
+def done(world, actor):
+    return {"pk": world["done_session"].pk}
+
+
+def builtin_form(world, actor):
+    return {"pk": FeedbackTemplate.objects.get(family="builtin-client", is_current=True).pk}
+
+
+def client_form(world, actor):
+    """The client-role form of the completed session, about its therapist."""
+    return done(world, actor) | {"purpose": "client", "about": world["done_therapist"].pk}
 
 
 MANAGE = only(MANAGERS, 200, members=403)
@@ -203,6 +225,31 @@ ENTRIES: dict[str, Entry] = {
     "session_check_in": Entry(session, POST_ONLY, only(MANAGERS | {"trainee"}, 302)),
     "session_no_show": Entry(session, POST_ONLY, only(MANAGERS | {"trainee"}, 302)),
     "session_rematch": Entry(session, POST_ONLY, only(MANAGERS | {"trainee"}, 200)),
+    # Feedback (on the completed session of the other pairing: other trainee as client, the
+    # supervisor elsewhere as therapist). A form is its author's alone: everyone else, the
+    # cohort's supervisors included, is told it does not exist. The author submitted already:
+    # the page shows it locked, and posting to it is refused (autosave answers 409).
+    "feedback_form": Entry(client_form, only({"other_trainee"}, 200), only({"other_trainee"}, 302)),
+    "feedback_draft": Entry(client_form, POST_ONLY, only({"other_trainee"}, 409)),
+    "feedback_amend": Entry(client_form, POST_ONLY, only({"other_trainee"}, 302)),
+    # Anyone who sees the session may ask; only supervisors succeed (a trainee is told no).
+    "feedback_release": Entry(
+        done, POST_ONLY, only(MANAGERS | {"other_trainee", "supervisor_elsewhere"}, 302)
+    ),
+    # Before the reveal a reflection is refused on the session page, beside the form.
+    "reflection_save": Entry(
+        done, POST_ONLY, only(MANAGERS | {"other_trainee", "supervisor_elsewhere"}, 200)
+    ),
+    "goal_checkin": Entry(
+        lambda w, a: done(w, a) | {"reflection_id": w["reflection"].pk},
+        POST_ONLY,
+        only({"other_trainee"}, 200),
+    ),
+    # Feedback forms go with the library: a built-in form is copied by any supervisor, changed
+    # only by programme admins (an empty POST is shown again with its errors).
+    "template_list": Entry(none, only(LIBRARY, 200), only(LIBRARY, 200)),
+    "template_copy": Entry(builtin_form, POST_ONLY, only(LIBRARY, 302)),
+    "template_edit": Entry(builtin_form, only({"admin"}, 200), only({"admin"}, 200)),
     "scenario_list": Entry(none, only(LIBRARY, 200), only(LIBRARY, 200)),
     "scenario_create": Entry(none, only(LIBRARY, 200), only(LIBRARY, 200)),
     "scenario_detail": Entry(scenario, only(LIBRARY, 200), only(LIBRARY, 200)),
@@ -350,6 +397,7 @@ def world():
         rows=[InviteRow(line=1, email="newcomer@example.org", name="New")],
     )
     invitation = main.invitations.get(email="newcomer@example.org")
+    done_session, reflection = _completed_with_feedback(round_main, other, elsewhere)
     first, second = sorted([client_user, other], key=lambda u: u.pk)
     return {
         "actors": actors,
@@ -369,7 +417,34 @@ def world():
             cohort=main, weekday=0, start=time(8), end=time(20)
         ),
         "feed_tokens": feed_tokens,
+        "done_session": done_session,
+        "done_therapist": elsewhere,
+        "reflection": reflection,
     }
+
+
+def _completed_with_feedback(round_, client_user, therapist):
+    """The other pairing's session, held two hours ago, with the client's feedback submitted."""
+    pairing = round_.pairings.get(members__trainee=client_user)
+    start = timezone.now() - timedelta(hours=2)
+    session = Session.objects.create(
+        pairing=pairing,
+        start=start,
+        end=start + timedelta(minutes=50),
+        status=SessionStatus.COMPLETED,
+        proposed_by=client_user,
+    )
+    for user, role in ((client_user, PairingRole.CLIENT), (therapist, PairingRole.THERAPIST)):
+        SessionSeat.objects.create(
+            session=session, user=user, role=role, start=session.start, end=session.end
+        )
+    response = feedback.feedback_start(
+        session=session, author=client_user, about=therapist, purpose="client"
+    )
+    answers = answers_for(response.template, text=FEEDBACK_SECRET)
+    feedback.feedback_submit(response=response, author=client_user, answers=answers)
+    reflection = Reflection.objects.create(session=session, trainee=client_user, goal="Slow down")
+    return session, reflection
 
 
 # --- walking the URL conf ------------------------------------------------------------------------
@@ -424,7 +499,7 @@ def test_the_authorisation_matrix(world):
     for name, user in world["actors"].items():
         clients[name] = Client()
         clients[name].force_login(user)
-    wrong, leaks, brief_seen_by = [], [], set()
+    wrong, leaks, brief_seen_by, feedback_seen_by = [], [], set(), set()
 
     def check(actor, method, url, expected):
         status, body = _request(clients[actor], method, url)
@@ -436,6 +511,10 @@ def test_the_authorisation_matrix(world):
             brief_seen_by.add(actor)
             if actor in BRIEF_BLIND:
                 leaks.append(f"{method.upper()} {url} shows the client brief to {actor}")
+        if FEEDBACK_SECRET.encode() in body:
+            feedback_seen_by.add(actor)
+            if actor not in FEEDBACK_READERS:
+                leaks.append(f"{method.upper()} {url} shows unrevealed feedback to {actor}")
 
     for name, entry in ENTRIES.items():
         for actor in ACTORS:
@@ -458,6 +537,10 @@ def test_the_authorisation_matrix(world):
             check(actor, "get", reverse("session_detail", args=[pk]), None)
             check(actor, "get", reverse("session_ics", args=[pk]), None)
 
+    # The completed session's page, for everyone: the feedback on it is not yet revealed.
+    for actor in ACTORS:
+        check(actor, "get", reverse("session_detail", args=[world["done_session"].pk]), None)
+
     # Every message these people were ever sent, rendered as the email it is.
     blind = [world["actors"][name] for name in BRIEF_BLIND]
     Message.objects.filter(recipient__in=blind).update(due_at=timezone.now(), state="pending")
@@ -468,9 +551,12 @@ def test_the_authorisation_matrix(world):
         text = email.subject + email.body + "".join(str(c) for c, _ in email.alternatives)
         if SECRET in text:
             leaks.append(f"The email {email.subject!r} to {email.to} shows the client brief")
+        if FEEDBACK_SECRET in text:
+            leaks.append(f"The email {email.subject!r} to {email.to} shows unrevealed feedback")
 
     assert not wrong, f"{len(wrong)} wrong cells:\n" + "\n".join(wrong)
     assert not leaks, "\n".join(leaks)
     assert len(emails) > 5
     # The search can find the brief: those entitled to it do see it.
     assert {"supervisor", "admin"} <= brief_seen_by
+    assert feedback_seen_by == FEEDBACK_READERS

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -10,6 +11,11 @@ from accounts.validators import validate_sane_date, validate_single_line
 class Role(models.TextChoices):
     TRAINEE = "trainee", "Trainee"
     SUPERVISOR = "supervisor", "Supervisor"
+
+
+class RevealPolicy(models.TextChoices):
+    AUTO = "auto", "When everyone has submitted, or the window closes"
+    SUPERVISOR = "supervisor", "When a supervisor releases it"
 
 
 class Cohort(models.Model):
@@ -24,6 +30,17 @@ class Cohort(models.Model):
         validators=[validate_timezone],
         default="UTC",
         help_text="Where the programme meets; booking windows are set in this zone.",
+    )
+    feedback_window_days = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="Days after a session in which its feedback is written.",
+    )
+    reveal_policy = models.CharField(
+        max_length=12,
+        choices=RevealPolicy.choices,
+        default=RevealPolicy.AUTO,
+        help_text="When trainees may read the feedback written about them.",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

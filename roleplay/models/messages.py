@@ -19,6 +19,9 @@ class MessageKind(models.TextChoices):
     SESSION_ENDED = "session_ended", "Session ended"
     UNBOOKED_NUDGE = "unbooked_nudge", "Pairing not booked yet"
     WEEKLY_DIGEST = "weekly_digest", "Weekly digest (supervisors)"
+    FEEDBACK_NUDGE = "feedback_nudge", "Feedback still to write"
+    FEEDBACK_CLOSING = "feedback_closing", "Feedback window closes in 24 hours"
+    FEEDBACK_REVEALED = "feedback_revealed", "Feedback about you can be read"
 
 
 OPTIONAL_KINDS = [
@@ -27,6 +30,7 @@ OPTIONAL_KINDS = [
     MessageKind.SESSION_ENDED,
     MessageKind.UNBOOKED_NUDGE,
     MessageKind.WEEKLY_DIGEST,
+    MessageKind.FEEDBACK_NUDGE,
 ]
 
 

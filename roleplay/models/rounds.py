@@ -42,6 +42,32 @@ class Round(models.Model):
     max_per_week = models.PositiveSmallIntegerField(
         default=5, help_text="Most sessions one trainee may have in one week."
     )
+    # The feedback forms of this round, per role; empty means the built-in one. Each names a
+    # template family: a response uses the family's version current when it is started.
+    client_template = models.ForeignKey(
+        "roleplay.FeedbackTemplate",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"purpose": "client", "is_current": True},
+    )
+    therapist_template = models.ForeignKey(
+        "roleplay.FeedbackTemplate",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"purpose": "therapist", "is_current": True},
+    )
+    observer_template = models.ForeignKey(
+        "roleplay.FeedbackTemplate",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"purpose": "observer", "is_current": True},
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     # Rises with every change after publishing, so each change's notifications have their own key.
     revision = models.PositiveIntegerField(default=0)

@@ -13,8 +13,11 @@ from accounts.models import User
 from roleplay.formats import fill_when
 from roleplay.models import (
     CohortMembership,
+    FeedbackResponse,
     Invitation,
     Message,
+    Reflection,
+    ResponseState,
     RoundAbsence,
     Scenario,
     Session,
@@ -24,6 +27,7 @@ from roleplay.models import (
 )
 from roleplay.permissions import may_read_brief
 
+from .feedback import answer_rows, with_details
 from .rounds import pairings_for_trainee
 
 
@@ -103,9 +107,55 @@ def personal_data(user: User) -> dict:
             .select_related("cohort", "invited_by")
             .order_by("created_at")
         ],
+        **_feedback(user),
         "scenarios_written": [
             {"title": scenario.title, "shared": scenario.shared, "created_at": scenario.created_at}
             for scenario in Scenario.objects.filter(owner=user).order_by("created_at")
+        ],
+    }
+
+
+def _feedback(user: User) -> dict:
+    """Feedback the person wrote (drafts and every revision), feedback about them only once it
+    was revealed (invariant 3: as the session page shows it), and their reflections."""
+    written = with_details(FeedbackResponse.objects.filter(author=user)).select_related("session")
+    received = with_details(
+        FeedbackResponse.objects.filter(
+            about=user, state=ResponseState.SUBMITTED, session__reveal__isnull=False
+        ).exclude(author=user)
+    ).select_related("session")
+
+    def entry(response, who):
+        return {
+            "session_start": response.session.start,
+            "form": response.template.name,
+            "form_version": response.template.version,
+            who: (response.about if who == "about" else response.author).name,
+            "revision": response.revision,
+            "state": response.get_state_display(),
+            "submitted_at": response.submitted_at,
+            "answers": {row.prompt: row.shown for row in answer_rows(response)},
+            "scores": {
+                (score.subscale or "total"): {
+                    "value": score.value,
+                    "items_used": score.items_used,
+                }
+                for score in response.scores.all()
+            },
+        }
+
+    return {
+        "feedback_written": [entry(r, "about") for r in written.order_by("created_at")],
+        "feedback_received": [entry(r, "author") for r in received.order_by("submitted_at")],
+        "reflections": [
+            {
+                "session_start": reflection.session.start,
+                "usefulness": reflection.usefulness,
+                "reflection": reflection.text,
+                "goal": reflection.goal,
+                "goal_tried": reflection.get_goal_tried_display(),
+            }
+            for reflection in Reflection.objects.filter(trainee=user).select_related("session")
         ],
     }
 

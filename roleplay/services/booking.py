@@ -34,6 +34,7 @@ from roleplay.permissions import Action, may
 from roleplay.selectors.cohorts import active_trainees
 
 from . import notify
+from .feedback import feedback_messages_withdraw
 from .pairing import trainees_present
 
 LATE_CANCELLATION = timedelta(hours=24)
@@ -391,14 +392,6 @@ def _schedule(session: Session) -> None:
                     f"Your session starts {WHEN_TOKEN}.{_where(session)}",
                     due_at=session.start - before,
                 )
-        _queue(
-            session,
-            user,
-            MessageKind.SESSION_ENDED,
-            f"How did it go? {WHEN_TOKEN}",
-            "Your session has ended. Open it in Dyad to see what comes next.",
-            due_at=session.end,
-        )
 
 
 # --- messages --------------------------------------------------------------------------------
@@ -475,6 +468,7 @@ def session_mark_no_show(*, session: Session, supervisor: User, absent: list[Use
     session.status = SessionStatus.NO_SHOW
     session.save(update_fields=["status", "updated_at"])
     session.seats.update(active=False)
+    feedback_messages_withdraw(session=session)
     return session
 
 

@@ -9,6 +9,7 @@ from roleplay.models import (
     CohortMembership,
     MessageKind,
     PairingMember,
+    RevealPolicy,
     Role,
     RoundStatus,
     Session,
@@ -21,7 +22,14 @@ from .pairing import pairing_remove_trainee
 
 @transaction.atomic
 def cohort_create(
-    *, created_by: User, name: str, term_start: date, term_end: date, time_zone: str
+    *,
+    created_by: User,
+    name: str,
+    term_start: date,
+    term_end: date,
+    time_zone: str,
+    feedback_window_days: int = 7,
+    reveal_policy: str = RevealPolicy.AUTO,
 ) -> Cohort:
     """Whoever creates a cohort supervises it, except a programme admin (without the supervisor
     grant), who appoints its supervisors after."""
@@ -30,6 +38,8 @@ def cohort_create(
         term_start=term_start,
         term_end=term_end,
         time_zone=time_zone,
+        feedback_window_days=feedback_window_days,
+        reveal_policy=reveal_policy,
         created_by=created_by,
     )
     cohort.full_clean()
@@ -106,7 +116,8 @@ def _trainee_leave(*, cohort: Cohort, trainee: User, by: User) -> None:
             for pk in round_ids
             for kind in (MessageKind.PAIRING_PUBLISHED, MessageKind.PAIRING_CHANGED)
         ]
-        + [f"unbooked:{pk}:" for pk in pairing_ids],
+        + [f"unbooked:{pk}:" for pk in pairing_ids]
+        + [f"feedback:{pk}:" for pk in session_ids],
     )
 
 

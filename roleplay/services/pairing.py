@@ -345,16 +345,27 @@ def arrangement_check(
     return errors, warnings
 
 
-def round_warnings(*, round_: Round) -> list[ArrangementWarning]:
-    """The warnings of the round's pairings as they are saved, for the editor to show on their
-    rows; each pairing's slot is its id, as on the page."""
+def stored_arrangement(*, round_: Round) -> Arrangement:
+    """The round's pairings as saved, in the editor's terms (each pairing's slot is its id), in
+    two queries and without loading the trainees: the editor shows it, and its warnings come from
+    arrangement_check like those of a posted one."""
     arrangement = Arrangement()
-    members = PairingMember.objects.filter(round=round_).select_related("pairing__scenario")
-    for member in members.defer("pairing__scenario__client_brief"):
-        slot = str(member.pairing_id)
-        arrangement.members[member.trainee_id] = (slot, member.role)
-        arrangement.options[slot] = SlotOptions(scenario=member.pairing.scenario)
-    return arrangement_check(round_=round_, arrangement=arrangement)[1]
+    pairings = (
+        Pairing.objects.filter(round=round_)
+        .select_related("scenario")
+        .defer("scenario__client_brief")
+        .order_by("pk")
+    )
+    for pairing in pairings:
+        arrangement.options[str(pairing.pk)] = SlotOptions(
+            pairing.scenario, pairing.client_chooses, pairing.locked
+        )
+    members = PairingMember.objects.filter(round=round_).values_list(
+        "trainee_id", "pairing_id", "role"
+    )
+    for trainee_id, pairing_id, role in members.order_by():
+        arrangement.members[trainee_id] = (str(pairing_id), role)
+    return arrangement
 
 
 def _texts(warnings: list[ArrangementWarning]) -> list[str]:

@@ -24,7 +24,7 @@ from roleplay.models import (
     SessionStatus,
 )
 
-from . import notify
+from . import feedback, notify
 
 TRAINEE_NUDGE_BEFORE = timedelta(days=3)
 SUPERVISOR_NUDGE_BEFORE = timedelta(days=1)
@@ -34,7 +34,8 @@ DIGEST_HOUR = 8
 
 def sessions_complete(*, now: datetime | None = None) -> int:
     """Scheduled sessions whose end has passed are closed: a no-show when someone checked in and
-    someone else did not (the one left behind may ask for a re-match), otherwise completed."""
+    someone else did not (the one left behind may ask for a re-match), otherwise completed — and
+    then each trainee is asked for their feedback."""
     now = now or timezone.now()
     ended = Session.objects.filter(status=SessionStatus.SCHEDULED, end__lte=now)
     checked_in = SessionSeat.objects.filter(session=OuterRef("pk"), checked_in_at__isnull=False)
@@ -45,7 +46,21 @@ def sessions_complete(*, now: datetime | None = None) -> int:
     )
     SessionSeat.objects.filter(session_id__in=no_shows).update(active=False)
     ended.filter(pk__in=no_shows).update(status=SessionStatus.NO_SHOW)
-    return ended.update(status=SessionStatus.COMPLETED) + len(no_shows)
+    completed = list(ended.values_list("pk", flat=True))
+    # The conditional update claims them, so a second tick at once asks nobody twice (and the
+    # dedupe keys would catch it if it did).
+    claimed = Session.objects.filter(pk__in=completed, status=SessionStatus.SCHEDULED).update(
+        status=SessionStatus.COMPLETED
+    )
+    for session in Session.objects.filter(pk__in=completed).select_related(
+        "pairing__round__cohort"
+    ):
+        feedback.feedback_requests_queue(session=session)
+    return claimed + len(no_shows)
+
+
+def feedback_reveals_due(*, now: datetime | None = None) -> int:
+    return feedback.feedback_reveals_due(now=now)
 
 
 def _unbooked_pairings(now: datetime, before: timedelta):

@@ -8,12 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from roleplay.forms import AcceptSuggestionForm, DoNotPairForm, RoundForm
-from roleplay.models import DoNotPair, PairingRole
+from roleplay.models import DoNotPair, RoundStatus
 from roleplay.permissions import Action, get_cohort_for, get_round_for, scenarios_visible_to
 from roleplay.selectors.cohorts import active_trainees
 from roleplay.selectors.rounds import round_with_pairings, rounds_of_cohort, scenario_choices
 from roleplay.services import pairing as pairing_services
 from roleplay.services import rounds as round_services
+
+from .round_editor import arrangement_from_post, editor_rows
 
 
 @login_required
@@ -69,49 +71,45 @@ def _detail_context(
     **extra,
 ) -> dict:
     """The round page. With an `arrangement` (a refused save), the editor shows what was posted,
-    not what is stored, with each error beside the pairing it is about."""
-    round_ = round_with_pairings(round_.pk)
-    absent = {absence.trainee_id for absence in round_.absences.all()}
+    not what is stored, with each error beside the pairing it is about. A closed round shows its
+    pairings read-only, so only it loads them with their people."""
+    context = {
+        "round": round_,
+        "cohort": round_.cohort,
+        "arrange_errors": refused.general if refused else [],
+        **extra,
+    }
+    if round_.status == RoundStatus.CLOSED:
+        return context | {"round": round_with_pairings(round_.pk)}
+    absent = set(round_.absences.values_list("trainee_id", flat=True))
     trainees = list(active_trainees(round_.cohort))
-    slots = [str(p.pk) for p in round_.pairings.all()]
-    slots += [f"new{n}" for n in range(1, 3)]
     if arrangement is None:
-        placement = {
-            member.trainee_id: (str(pairing.pk), member.role)
-            for pairing in round_.pairings.all()
-            for member in pairing.members.all()
-        }
-        options = {
-            str(p.pk): pairing_services.SlotOptions(p.scenario, p.client_chooses, p.locked)
-            for p in round_.pairings.all()
-        }
-        warnings = pairing_services.round_warnings(round_=round_)
-    else:
-        placement, options = arrangement.members, arrangement.options
-        slots += sorted({slot for slot, _ in placement.values()} - set(slots))
-        warnings = pairing_services.arrangement_check(round_=round_, arrangement=arrangement)[1]
+        arrangement = pairing_services.stored_arrangement(round_=round_)
+    warnings = pairing_services.arrangement_check(round_=round_, arrangement=arrangement)[1]
     by_slot = defaultdict(list)
     by_trainee = defaultdict(list)
     for warning in warnings:
         by_slot[warning.slot].append(warning.text)
         for trainee_id in warning.trainees:
             by_trainee[trainee_id].append(warning.text)
-    return {
-        "round": round_,
-        "cohort": round_.cohort,
-        "trainees": trainees,
-        "absent": absent,
-        "placement": placement,
-        "options": options,
-        "slot_errors": refused.by_slot if refused else {},
-        "arrange_errors": refused.general if refused else [],
-        "slots": slots,
-        "roles": PairingRole.choices,
-        "scenarios": list(scenario_choices(round_)),
-        "round_warnings": by_slot.pop("", []),
-        "slot_warnings": dict(by_slot),
-        "trainee_warnings": dict(by_trainee),
-        **extra,
+    scenarios = list(scenario_choices(round_))
+    trainee_rows, pairing_rows = editor_rows(
+        existing=[str(pk) for pk in round_.pairings.order_by("pk").values_list("pk", flat=True)],
+        trainees=trainees,
+        absent=absent,
+        arrangement=arrangement,
+        scenarios=scenarios,
+        slot_errors=refused.by_slot if refused else {},
+        slot_warnings=by_slot,
+        trainee_warnings=by_trainee,
+    )
+    return context | {
+        "present": [(str(t.pk), t.name) for t in trainees if t.pk not in absent],
+        "absentees": [trainee for trainee in trainees if trainee.pk in absent],
+        "trainee_rows": trainee_rows,
+        "pairing_rows": pairing_rows,
+        "scenarios": scenarios,
+        "round_warnings": by_slot.get("", []),
     }
 
 
@@ -173,22 +171,15 @@ def round_accept(request, pk: int):
 @login_required
 @require_POST
 def round_arrange(request, pk: int):
-    """The one-page editor: each trainee's pairing and role, each pairing's scenario and lock."""
+    """The one-page editor: each trainee's pairing number and role, each pairing's scenario and
+    lock (see round_editor)."""
     round_ = get_round_for(request.user, pk)
-    scenarios = {str(s.pk): s for s in scenario_choices(round_)}
-    roles = set(PairingRole.values)
-    arrangement = pairing_services.Arrangement()
-    for trainee in active_trainees(round_.cohort):
-        slot = request.POST.get(f"slot_{trainee.pk}", "")
-        role = request.POST.get(f"role_{trainee.pk}", "")
-        if slot and role in roles:
-            arrangement.members[trainee.pk] = (slot[:20], role)
-    for slot in {slot for slot, _ in arrangement.members.values()}:
-        arrangement.options[slot] = pairing_services.SlotOptions(
-            scenario=scenarios.get(request.POST.get(f"scenario_{slot}", "")),
-            client_chooses=bool(request.POST.get(f"chooses_{slot}")),
-            locked=bool(request.POST.get(f"locked_{slot}")),
-        )
+    arrangement = arrangement_from_post(
+        request.POST,
+        trainees=active_trainees(round_.cohort),
+        existing={str(pairing_id) for pairing_id in round_.pairings.values_list("pk", flat=True)},
+        scenarios={str(s.pk): s for s in scenario_choices(round_)},
+    )
     try:
         warnings = pairing_services.round_arrange(round_=round_, arrangement=arrangement)
     except pairing_services.ArrangementRefused as exc:

@@ -7,9 +7,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from roleplay.feedback_forms import GoalCheckinForm, ReflectionForm
 from roleplay.forms import BookingForm, CancelForm, RematchForm
 from roleplay.models import Room, SessionStatus
 from roleplay.permissions import Action, get_pairing_for, get_session_for, may
+from roleplay.selectors.feedback import goal_for_session, goal_question_due, session_feedback
 from roleplay.services import booking
 from roleplay.views.pairings import pairing_page
 
@@ -52,22 +54,25 @@ def pairing_book(request, pk: int):
 
 @login_required
 def session_detail(request, pk: int):
-    return _session_page(request, get_session_for(request.user, pk))
+    return session_page(request, get_session_for(request.user, pk))
 
 
-def _session_page(request, session, *, booking_form=None, rematch_form=None):
+def session_page(
+    request, session, *, booking_form=None, rematch_form=None, reflection_form=None, goal_form=None
+):
     """The session page; a refused form is passed back in bound, with its errors on it."""
     seats = list(session.seats.select_related("user").order_by("role"))
     mine = next((seat for seat in seats if seat.user_id == request.user.pk), None)
     open_ = session.status in (SessionStatus.PROPOSED, SessionStatus.SCHEDULED)
     now = timezone.now()
+    manages = may(request.user, Action.MANAGE, session.pairing.round.cohort)
     context = {
         "session": session,
         # A stored link could have any scheme a URLField allows (ftp://…); only the web's are
         # made clickable.
         "video_link_is_web": urlsplit(session.video_url).scheme in ("http", "https"),
         "seats": seats,
-        "manages": may(request.user, Action.MANAGE, session.pairing.round.cohort),
+        "manages": manages,
         "may_check_in": bool(
             mine
             and session.status == SessionStatus.SCHEDULED
@@ -91,8 +96,33 @@ def _session_page(request, session, *, booking_form=None, rematch_form=None):
             rooms=_rooms(session.pairing.round.cohort),
             initial={"start": session.start, "room": session.room, "video_url": session.video_url},
         ),
+        **_feedback_context(request, session, mine, manages, reflection_form, goal_form),
     }
     return render(request, "roleplay/session_detail.html", context)
+
+
+def _feedback_context(request, session, mine, manages, reflection_form, goal_form) -> dict:
+    """The feedback section: forms to fill in, what may be read, the reflection, and the goal
+    set after the previous session ("did you try it?" once this one has started)."""
+    fb = session_feedback(session, request.user, manages=manages)
+    goal = goal_for_session(session, request.user) if mine else None
+    reflection = fb.reflection
+    return {
+        "fb": fb,
+        "reflection_form": reflection_form
+        or ReflectionForm(
+            initial={
+                "usefulness": reflection.usefulness,
+                "text": reflection.text,
+                "goal": reflection.goal,
+            }
+            if reflection
+            else None
+        ),
+        "goal": goal,
+        "goal_question": bool(goal and goal_question_due(session)),
+        "goal_form": goal_form or GoalCheckinForm(),
+    }
 
 
 @login_required
@@ -117,11 +147,11 @@ def session_reschedule(request, pk: int):
     session = get_session_for(request.user, pk)
     form = BookingForm(request.POST, rooms=_rooms(session.pairing.round.cohort))
     if not form.is_valid():
-        return _session_page(request, session, booking_form=form)
+        return session_page(request, session, booking_form=form)
     try:
         booking.session_reschedule(session=session, user=request.user, **form.cleaned_data)
     except booking.BookingRefused as exc:
-        return _session_page(request, session, booking_form=_refused(form, exc))
+        return session_page(request, session, booking_form=_refused(form, exc))
     messages.success(request, "New time proposed; everyone confirms again.")
     return redirect("session_detail", pk=pk)
 
@@ -195,11 +225,11 @@ def session_rematch(request, pk: int):
     session = get_session_for(request.user, pk)
     form = RematchForm(request.POST, candidates=booking.rematch_candidates(session, request.user))
     if not form.is_valid():
-        return _session_page(request, session, rematch_form=form)
+        return session_page(request, session, rematch_form=form)
     try:
         new = booking.session_rematch(session=session, user=request.user, **form.cleaned_data)
     except booking.BookingRefused as exc:
-        return _session_page(request, session, rematch_form=_refused(form, exc))
+        return session_page(request, session, rematch_form=_refused(form, exc))
     messages.success(
         request, f"Proposed to {new.seats.exclude(user=request.user).get().user.name}."
     )

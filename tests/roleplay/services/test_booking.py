@@ -55,13 +55,11 @@ def test_propose_then_confirm_schedules_and_queues_every_message(pair):
             MessageKind.SESSION_CONFIRMED,
             MessageKind.REMINDER_24H,
             MessageKind.REMINDER_1H,
-            MessageKind.SESSION_ENDED,
         ]
     )
     due = dict(Message.objects.filter(recipient=ana).values_list("kind", "due_at"))
     assert due[MessageKind.REMINDER_24H] == start - timedelta(hours=24)
     assert due[MessageKind.REMINDER_1H] == start - timedelta(hours=1)
-    assert due[MessageKind.SESSION_ENDED] == session.end
 
 
 def test_a_time_outside_the_window_is_refused(pair):

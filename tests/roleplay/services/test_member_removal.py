@@ -74,7 +74,9 @@ def test_removal_frees_future_sessions_withdraws_queued_messages_and_tells_the_p
     cohort, supervisor, booked
 ):
     _pairing, session, ana, ben = booked
-    assert Message.objects.filter(recipient=ben, state=MessageState.PENDING).count() == 4
+    # The confirmation and the reminders 24 hours and 1 hour before (feedback is asked for once
+    # the session has been held).
+    assert Message.objects.filter(recipient=ben, state=MessageState.PENDING).count() == 3
 
     remove(cohort, ben, supervisor)
 

@@ -73,7 +73,7 @@ def test_a_closed_round_is_read_only_and_refuses_changes(client, supervisor, pub
 
     response = client.post(
         reverse("round_arrange", args=[round_.pk]),
-        {f"slot_{ana.pk}": "new1", f"role_{ana.pk}": "client"},
+        {f"slot_{ana.pk}": "1", f"role_{ana.pk}": "client"},
         follow=True,
     )
     assert "Round A is closed; reopen it to change it." in text_of(response)

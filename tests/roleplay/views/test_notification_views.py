@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from roleplay.models import Message, MessageKind
-from roleplay.services import booking, notify
+from roleplay.services import booking, notify, periodic
 from tests.roleplay.booking_helpers import NOW
 
 pytestmark = pytest.mark.django_db
@@ -67,10 +67,11 @@ def test_the_reminder_appears_when_due_in_the_readers_zone(client, booked):
             "Confirmed: Friday 5 March, 04:00",
         ]
     with time_machine.travel(START + timedelta(hours=2), tick=False):
+        periodic.sessions_complete()  # the session ended: its feedback is asked for
         client.force_login(ben)
         assert bell(client) == "2 unread"
         assert titles(client)[:2] == [
-            "How did it go? Friday 5 March, 04:00",
+            "How did it go? Your feedback is waiting",
             "Reminder: Friday 5 March, 04:00",
         ]
 

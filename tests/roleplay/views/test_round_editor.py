@@ -9,7 +9,7 @@ from roleplay.models import Pairing, PairingRole, Role
 from roleplay.services.pairing import Arrangement, SlotOptions, round_arrange, round_publish
 from roleplay.services.rounds import absence_set
 from tests.factories import MembershipFactory, RoundFactory, ScenarioFactory, UserFactory
-from tests.html import options_of, row_of, selected_option
+from tests.html import form_fields, options_of, row_of, selected_option, text_by_id
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +55,11 @@ def earlier_round(cohort, *groups, scenarios=None, weeks_ago=4, publish=True):
     return arrange(round_, *groups, scenarios=scenarios, publish=publish)
 
 
+def number_of(pairing) -> int:
+    """The pairing's number on the editor: its position among the round's pairings."""
+    return list(Pairing.objects.filter(round=pairing.round).order_by("pk")).index(pairing) + 1
+
+
 def open_editor(client, supervisor, round_):
     client.force_login(supervisor)
     return client.get(reverse("round_detail", args=[round_.pk]))
@@ -75,8 +80,9 @@ def test_scenario_choices_are_the_rounds_set(client, supervisor, cohort):
     response = open_editor(client, supervisor, round_)
 
     expected = ["— none yet —", "Grief at work (difficulty 2)"]
-    assert options_of(response, f"scenario_{pairing.pk}") == expected
-    assert options_of(response, "scenario_new1") == expected
+    assert number_of(pairing) == 1
+    assert options_of(response, "scenario_1") == expected
+    assert options_of(response, "scenario_2") == expected  # a new pairing's
 
 
 def test_a_scenario_already_given_stays_a_choice_after_leaving_the_set(client, supervisor, cohort):
@@ -89,12 +95,12 @@ def test_a_scenario_already_given_stays_a_choice_after_leaving_the_set(client, s
 
     response = open_editor(client, supervisor, round_)
 
-    assert options_of(response, f"scenario_{pairing.pk}") == [
+    assert options_of(response, f"scenario_{number_of(pairing)}") == [
         "— none yet —",
         "New one (difficulty 2)",
         "Old one (difficulty 2)",
     ]
-    assert selected_option(response, f"scenario_{pairing.pk}") == "Old one (difficulty 2)"
+    assert selected_option(response, f"scenario_{number_of(pairing)}") == "Old one (difficulty 2)"
 
 
 def test_saving_ignores_a_scenario_outside_the_rounds_set(client, supervisor, cohort):
@@ -105,17 +111,18 @@ def test_saving_ignores_a_scenario_outside_the_rounds_set(client, supervisor, co
     round_.scenarios.set([in_set])
     client.force_login(supervisor)
     data = {
-        f"slot_{ana.pk}": "new1",
+        f"slot_{ana.pk}": "1",
         f"role_{ana.pk}": CLIENT,
-        f"slot_{ben.pk}": "new1",
+        f"slot_{ben.pk}": "1",
         f"role_{ben.pk}": THERAPIST,
-        "scenario_new1": outside.pk,
+        "scenario_1": outside.pk,
     }
 
     client.post(reverse("round_arrange", args=[round_.pk]), data)
     assert Pairing.objects.get(round=round_).scenario is None
 
-    data["scenario_new1"] = in_set.pk
+    data["scenario_1"] = in_set.pk
+    data["pairing_1"] = Pairing.objects.get(round=round_).pk
     client.post(reverse("round_arrange", args=[round_.pk]), data)
     assert Pairing.objects.get(round=round_).scenario == in_set
 
@@ -129,7 +136,7 @@ def test_a_repeat_pairings_warning_sits_on_that_pairing(client, supervisor, coho
     round_ = RoundFactory(cohort=cohort)
     client.force_login(supervisor)
     data = {}
-    for slot, (c, t) in (("new1", (ben, ana)), ("new2", (dan, cleo))):
+    for slot, (c, t) in (("1", (ben, ana)), ("2", (dan, cleo))):
         data |= {f"slot_{c.pk}": slot, f"role_{c.pk}": CLIENT}
         data |= {f"slot_{t.pk}": slot, f"role_{t.pk}": THERAPIST}
 
@@ -140,19 +147,14 @@ def test_a_repeat_pairings_warning_sits_on_that_pairing(client, supervisor, coho
     assert flash_messages(response) == [
         "Pairings saved. 2 warnings need a look: each is shown below, where it applies."
     ]
-    assert row_of(response, f"scenario_{first.pk}").endswith(
-        "Ana and Ben have practised together before."
-    )
-    assert row_of(response, f"scenario_{second.pk}").endswith(
-        "Cleo and Dan have practised together before."
-    )
-    assert "practised together" not in row_of(response, "scenario_new1")
+    assert (number_of(first), number_of(second)) == (1, 2)
+    assert row_of(response, "scenario_1").endswith("Ana and Ben have practised together before.")
+    assert row_of(response, "scenario_2").endswith("Cleo and Dan have practised together before.")
+    assert "practised together" not in row_of(response, "scenario_3")  # a new pairing's
     # Still there on the next visit, not only in the message after saving.
     again = client.get(reverse("round_detail", args=[round_.pk]))
     assert flash_messages(again) == []
-    assert row_of(again, f"scenario_{first.pk}").endswith(
-        "Ana and Ben have practised together before."
-    )
+    assert row_of(again, "scenario_1").endswith("Ana and Ben have practised together before.")
 
 
 def test_a_therapist_who_read_the_brief_before_is_warned_on_their_row(client, supervisor, cohort):
@@ -175,9 +177,9 @@ def test_a_therapist_who_read_the_brief_before_is_warned_on_their_row(client, su
     ana_warning = "Ana has read the client brief of Grief at work before (as client)."
     cleo_warning = "Cleo has read the client brief of Grief at work before (as observer)."
     assert row_of(response, f"slot_{ana.pk}").endswith(ana_warning)
-    assert row_of(response, f"scenario_{ana_pairing.pk}").endswith(ana_warning)
+    assert row_of(response, f"scenario_{number_of(ana_pairing)}").endswith(ana_warning)
     assert row_of(response, f"slot_{cleo.pk}").endswith(cleo_warning)
-    assert row_of(response, f"scenario_{cleo_pairing.pk}").endswith(cleo_warning)
+    assert row_of(response, f"scenario_{number_of(cleo_pairing)}").endswith(cleo_warning)
     for trainee in (ben, dan):
         assert "client brief" not in row_of(response, f"slot_{trainee.pk}")
 
@@ -203,11 +205,11 @@ def test_saving_warns_about_a_read_brief_on_the_scenario_row(client, supervisor,
     round_.scenarios.set([grief])
     client.force_login(supervisor)
     data = {
-        f"slot_{ana.pk}": "new1",
+        f"slot_{ana.pk}": "1",
         f"role_{ana.pk}": THERAPIST,
-        f"slot_{ben.pk}": "new1",
+        f"slot_{ben.pk}": "1",
         f"role_{ben.pk}": CLIENT,
-        "scenario_new1": grief.pk,
+        "scenario_1": grief.pk,
     }
 
     response = client.post(reverse("round_arrange", args=[round_.pk]), data, follow=True)
@@ -216,7 +218,7 @@ def test_saving_warns_about_a_read_brief_on_the_scenario_row(client, supervisor,
     assert flash_messages(response) == [
         "Pairings saved. 2 warnings need a look: each is shown below, where it applies."
     ]
-    assert row_of(response, f"scenario_{pairing.pk}").endswith(
+    assert row_of(response, f"scenario_{number_of(pairing)}").endswith(
         "Ana and Ben have practised together before. "
         "Ana has read the client brief of Grief at work before (as client)."
     )
@@ -239,7 +241,70 @@ def test_the_editor_costs_the_same_queries_for_one_pairing_or_three(
     # Session, user and the page's reads (round, pairings, members, absences, trainees, choices)
     # plus the warnings' (present trainees, do-not-pair, history, briefs read) and the term plan
     # notice's: none per row.
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(17):
         response = client.get(url)
 
     assert response.content.decode().count("has read the client brief") == 2 * count
+
+
+# --- numbers on the page, pairings in the database ---------------------------------------------
+
+
+def test_saving_the_page_as_shown_keeps_every_pairing(client, supervisor, cohort):
+    ana, ben, cleo, dan, eve = people(cohort, "Ana", "Ben", "Cleo", "Dan", "Eve")
+    grief = ScenarioFactory(title="Grief at work", shared=True)
+    round_ = RoundFactory(cohort=cohort)
+    round_.scenarios.set([grief])
+    arrange(round_, (ana, ben), (cleo, dan, eve), scenarios={1: grief})
+    before = {
+        p.pk: sorted(p.members.values_list("trainee_id", "role")) for p in Pairing.objects.all()
+    }
+    page = open_editor(client, supervisor, round_).content.decode()
+    fields = form_fields(page, containing=f"slot_{ana.pk}")
+    data = {name: (f.selected[0] if f.selected else f.value) for name, f in fields.items()}
+    data |= {name: "on" for name, f in fields.items() if f.checked}
+
+    response = client.post(reverse("round_arrange", args=[round_.pk]), data, follow=True)
+
+    assert flash_messages(response) == ["Pairings saved."]
+    after = {
+        p.pk: sorted(p.members.values_list("trainee_id", "role")) for p in Pairing.objects.all()
+    }
+    assert after == before
+    assert Pairing.objects.get(members__trainee=eve).scenario == grief
+    assert (fields[f"slot_{ana.pk}"].value, fields[f"slot_{eve.pk}"].value) == ("1", "2")
+
+
+def test_a_pairing_number_cannot_reach_another_rounds_pairing(client, supervisor, cohort):
+    ana, ben = people(cohort, "Ana", "Ben")
+    other = arrange(RoundFactory(cohort=cohort), (ana, ben))
+    theirs = Pairing.objects.get(round=other)
+    round_ = RoundFactory(cohort=cohort)
+    client.force_login(supervisor)
+    data = {
+        f"slot_{ana.pk}": "1",
+        f"role_{ana.pk}": THERAPIST,
+        f"slot_{ben.pk}": "1",
+        f"role_{ben.pk}": CLIENT,
+        "pairing_1": theirs.pk,
+    }
+
+    client.post(reverse("round_arrange", args=[round_.pk]), data)
+
+    ours = Pairing.objects.get(round=round_)
+    assert ours.pk != theirs.pk
+    assert sorted(theirs.members.values_list("trainee__display_name", "role")) == [
+        ("Ana", CLIENT),
+        ("Ben", THERAPIST),
+    ]
+
+
+def test_absence_is_marked_from_one_list_of_those_present(client, supervisor, cohort):
+    _, ben, _ = people(cohort, "Ana", "Ben", "Cleo")
+    round_ = RoundFactory(cohort=cohort)
+    absence_set(round_=round_, trainee=ben, absent=True)
+
+    response = open_editor(client, supervisor, round_)
+
+    assert options_of(response, "absent-trainee") == ["Ana", "Cleo"]
+    assert text_by_id(response, "absentees") == "Ben absent Mark present"

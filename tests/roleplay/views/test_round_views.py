@@ -144,17 +144,17 @@ def test_the_one_page_editor_moves_people_and_forms_a_triad(
     e = MembershipFactory(cohort=cohort, role=Role.TRAINEE).user
     client.force_login(supervisor)
     data = {
-        f"slot_{a.pk}": "new1",
+        f"slot_{a.pk}": "1",
         f"role_{a.pk}": "client",
-        f"slot_{b.pk}": "new1",
+        f"slot_{b.pk}": "1",
         f"role_{b.pk}": "therapist",
-        f"slot_{c.pk}": "new2",
+        f"slot_{c.pk}": "2",
         f"role_{c.pk}": "client",
-        f"slot_{d.pk}": "new2",
+        f"slot_{d.pk}": "2",
         f"role_{d.pk}": "therapist",
-        f"slot_{e.pk}": "new2",
+        f"slot_{e.pk}": "2",
         f"role_{e.pk}": "observer",
-        "locked_new1": "on",
+        "locked_1": "on",
     }
     response = client.post(reverse("round_arrange", args=[round_.pk]), data, follow=True)
     assert "Pairings saved." in text_of(response)
