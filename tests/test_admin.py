@@ -1,7 +1,9 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import InvitationFactory, MembershipFactory
+from roleplay.models import Pairing, PairingMember, PairingRole
+from tests.factories import InvitationFactory, MembershipFactory, RoundFactory
+from tests.html import options_of, selected_option
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +85,48 @@ def test_every_model_of_dyad_is_in_the_admin():
         "PairingMember",
         "SessionSeat",
     ]
+
+
+def test_the_cohort_page_names_each_member_in_their_row(client, admin_user, cohort, trainee):
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:roleplay_cohort_change", args=[cohort.pk]))
+    chosen = [selected_option(response, f"id_memberships-{i}-user") for i in range(2)]
+    assert sorted(chosen) == sorted([trainee.name, "Sam Supervisor"])
+    assert options_of(response, "id_memberships-0-user") == [chosen[0]]  # not every person
+
+
+def _pairing_form(pairing, trainee, role: str) -> dict:
+    return {
+        "round": pairing.round_id,
+        "members-TOTAL_FORMS": "1",
+        "members-INITIAL_FORMS": "0",
+        "members-MIN_NUM_FORMS": "0",
+        "members-MAX_NUM_FORMS": "1000",
+        "members-0-trainee": trainee.pk,
+        "members-0-role": role,
+    }
+
+
+def test_a_member_added_in_the_admin_joins_the_pairings_round(client, admin_user, cohort, trainee):
+    round_ = RoundFactory(cohort=cohort)
+    pairing = Pairing.objects.create(round=round_)
+    client.force_login(admin_user)
+    url = reverse("admin:roleplay_pairing_change", args=[pairing.pk])
+    client.post(url, _pairing_form(pairing, trainee, PairingRole.CLIENT))
+    members = PairingMember.objects.filter(pairing=pairing)
+    assert list(members.values_list("trainee__email", "round", "role")) == [
+        (trainee.email, round_.pk, "client")
+    ]
+
+
+def test_the_admin_refuses_a_second_pairing_for_a_trainee_in_one_round(
+    client, admin_user, cohort, trainee
+):
+    round_ = RoundFactory(cohort=cohort)
+    first, second = Pairing.objects.create(round=round_), Pairing.objects.create(round=round_)
+    PairingMember.objects.create(pairing=first, round=round_, trainee=trainee, role="client")
+    client.force_login(admin_user)
+    url = reverse("admin:roleplay_pairing_change", args=[second.pk])
+    response = client.post(url, _pairing_form(second, trainee, PairingRole.THERAPIST))
+    assert "Pairing member with this Round and Trainee already exists." in response.content.decode()
+    assert list(PairingMember.objects.values_list("pairing", "role")) == [(first.pk, "client")]

@@ -86,7 +86,8 @@ class Round(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.cohort} — {self.name}"
+        # Not the cohort's name too: the admin calls this once per row and per option.
+        return self.name
 
     @property
     def is_draft(self) -> bool:
@@ -135,7 +136,7 @@ class Pairing(models.Model):
         ordering = ["round", "pk"]
 
     def __str__(self) -> str:
-        return f"Pairing {self.pk} in {self.round}"
+        return f"Pairing {self.pk}"
 
 
 class PairingMember(models.Model):
