@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("roleplay", "0021_builtin_feedback_templates"),
+        ("roleplay", "0022_message_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
