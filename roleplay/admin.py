@@ -222,6 +222,7 @@ class TermPlanAdmin(admin.ModelAdmin):
     search_fields = ["cohort__name"]
     list_select_related = ["cohort"]
     readonly_fields = ["schedule", "basis", "first_round", "first_repeat", "proven", "source"]
+    raw_id_fields = ["cohort"]
 
 
 @admin.register(TermPlanLock)
@@ -229,6 +230,7 @@ class TermPlanLockAdmin(admin.ModelAdmin):
     list_display = ["plan", "round_number", "trainee"]
     search_fields = ["plan__cohort__name", "trainee__email"]
     list_select_related = ["plan", "trainee"]
+    raw_id_fields = ["plan", "trainee"]
 
 
 @admin.register(RoundAbsence)
