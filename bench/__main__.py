@@ -20,6 +20,7 @@ from pathlib import Path
 
 BENCHMARKS = [
     "bench.pairing",
+    "bench.term_plan",
     "bench.rotation_db",
     "bench.booking_slots",
     "bench.outbox",

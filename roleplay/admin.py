@@ -43,6 +43,8 @@ from roleplay.models import (
     Session,
     SessionReview,
     SessionSeat,
+    TermPlan,
+    TermPlanLock,
     Unavailability,
     WeeklyHours,
 )
@@ -214,6 +216,26 @@ class DoNotPairAdmin(admin.ModelAdmin):
     search_fields = ["trainee_a__email", "trainee_b__email", "cohort__name"]
     list_select_related = ["trainee_a", "trainee_b", "cohort", "created_by"]
     autocomplete_fields = ["cohort", "trainee_a", "trainee_b", "created_by"]
+
+
+@admin.register(TermPlan)
+class TermPlanAdmin(admin.ModelAdmin):
+    """Made by the planner's Celery task; a stuck "solving" plan is re-asked from its page."""
+
+    list_display = ["cohort", "state", "source", "rounds", "first_repeat", "finished_at"]
+    list_filter = ["state", "source"]
+    search_fields = ["cohort__name"]
+    list_select_related = ["cohort"]
+    readonly_fields = ["schedule", "basis", "first_round", "first_repeat", "proven", "source"]
+    raw_id_fields = ["cohort"]
+
+
+@admin.register(TermPlanLock)
+class TermPlanLockAdmin(admin.ModelAdmin):
+    list_display = ["plan", "round_number", "trainee"]
+    search_fields = ["plan__cohort__name", "trainee__email"]
+    list_select_related = ["plan", "trainee"]
+    raw_id_fields = ["plan", "trainee"]
 
 
 @admin.register(RoundAbsence)

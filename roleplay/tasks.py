@@ -3,8 +3,9 @@
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.conf import settings
 
-from roleplay.services import invitations, notify, periodic, record
+from roleplay.services import invitations, notify, periodic, record, term_plans
 
 
 @shared_task(
@@ -63,3 +64,12 @@ def supervisor_digests() -> int:
 @shared_task
 def recordings_expire() -> int:
     return record.recordings_expire()
+
+
+@shared_task(
+    soft_time_limit=settings.PLANNER_TIME_LIMIT_SECONDS + 60,
+    time_limit=settings.PLANNER_TIME_LIMIT_SECONDS + 120,
+)
+def term_plan_solve(plan_id: int) -> bool:
+    """The solver stops itself at PLANNER_TIME_LIMIT_SECONDS; Celery's limits are the guard."""
+    return term_plans.term_plan_solve(plan_id=plan_id)

@@ -17,6 +17,7 @@ from .views import (
     rounds,
     scenarios,
     sessions,
+    term_plans,
 )
 
 urlpatterns = [
@@ -43,6 +44,9 @@ urlpatterns = [
     ),
     path("cohorts/<int:pk>/rounds/", rounds.round_list, name="round_list"),
     path("cohorts/<int:pk>/rounds/new/", rounds.round_create, name="round_create"),
+    path("cohorts/<int:pk>/plan/", term_plans.term_plan, name="term_plan"),
+    path("cohorts/<int:pk>/plan/status/", term_plans.term_plan_status, name="term_plan_status"),
+    path("cohorts/<int:pk>/plan/lock/", term_plans.term_plan_lock, name="term_plan_lock"),
     path("cohorts/<int:pk>/do-not-pair/", rounds.do_not_pair, name="do_not_pair"),
     path(
         "cohorts/<int:pk>/do-not-pair/<int:constraint_id>/delete/",

@@ -66,6 +66,8 @@ from roleplay.models import (
     Session,
     SessionReview,
     SessionSeat,
+    TermPlan,
+    TermPlanLock,
     Unavailability,
     WeeklyHours,
 )
@@ -105,6 +107,8 @@ def build_world(n: int) -> None:
             cohort=cohort, trainee_a=low, trainee_b=high, created_by=cohort.created_by
         )
         RoundAbsence.objects.create(round=round_, trainee=cohort.created_by, reason="Leave")
+        plan = TermPlan.objects.create(cohort=cohort, rounds=n, requested_at=start)
+        TermPlanLock.objects.create(plan=plan, round_number=0, trainee=first)
         Message.objects.create(
             kind="pairing_published",
             recipient=first,

@@ -184,6 +184,9 @@ ENTRIES: dict[str, Entry] = {
         MANAGE_POST,
     ),
     "round_list": Entry(cohort, MANAGE, MANAGE),
+    "term_plan": Entry(cohort, MANAGE, MANAGE),  # an empty POST re-renders the form
+    "term_plan_status": Entry(cohort, MANAGE, signed_in(405)),
+    "term_plan_lock": Entry(cohort, POST_ONLY, only(MANAGERS, 404, members=403)),  # no plan yet
     "round_create": Entry(cohort, MANAGE, MANAGE),
     "do_not_pair": Entry(cohort, MANAGE, MANAGE),
     "do_not_pair_delete": Entry(

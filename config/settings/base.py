@@ -265,6 +265,9 @@ BROKER_RETRY_AFTER_SECONDS = env.int("BROKER_RETRY_AFTER_SECONDS", default=30)
 
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 
+# Seconds the term planner's solver may take per plan; the best plan found by then is used.
+PLANNER_TIME_LIMIT_SECONDS = env.int("PLANNER_TIME_LIMIT_SECONDS", default=30)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

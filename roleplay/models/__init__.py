@@ -19,6 +19,7 @@ from .feedback import (
     RevealReason,
 )
 from .messages import OPTIONAL_KINDS, EmailPreferences, Message, MessageKind, MessageState
+from .plans import PlanState, TermPlan, TermPlanLock
 from .record import CareFlag, Consent, Note, NoteKind, Recording, RecordingComment
 from .review import SessionReview
 from .rounds import DoNotPair, Pairing, PairingMember, PairingRole, Round, RoundAbsence, RoundStatus
@@ -67,6 +68,7 @@ __all__ = [
     "Pairing",
     "PairingMember",
     "PairingRole",
+    "PlanState",
     "Recording",
     "RecordingComment",
     "Reflection",
@@ -84,6 +86,8 @@ __all__ = [
     "SessionSeat",
     "SessionStatus",
     "Skill",
+    "TermPlan",
+    "TermPlanLock",
     "Unavailability",
     "Weekday",
     "WeeklyHours",

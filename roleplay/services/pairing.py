@@ -30,6 +30,7 @@ from roleplay.selectors.rounds import briefs_read
 
 from . import notify
 from .pairing_algorithm import Group, PairingImpossible, TraineeState, suggest_groups
+from .term_plans import planned_groups
 
 __all__ = ["PairingImpossible"]
 
@@ -171,8 +172,14 @@ def _forbidden(round_: Round) -> set[frozenset[int]]:
 def pairings_suggest(*, round_: Round) -> list[Group]:
     """Suggested groups for everyone present who is not in a locked pairing. Saves nothing.
 
-    Raises PairingImpossible with a sentence for the supervisor when no valid set exists."""
+    When the cohort's term plan is current (made from the rounds held, absences, locks and
+    do-not-pair as they are now) the plan's groups for this round are the suggestion; otherwise
+    today's round-by-round suggestion is. Raises PairingImpossible with a sentence for the
+    supervisor when no valid set exists."""
     refuse_if_closed(round_)
+    planned = planned_groups(round_=round_)
+    if planned is not None:
+        return planned
     locked = Pairing.objects.filter(round=round_, locked=True)
     locked_groups = list(_groups_of(PairingMember.objects.filter(pairing__in=locked)).values())
     in_locked = {member for group in locked_groups for member in _ids(group)}

@@ -239,8 +239,9 @@ def test_the_editor_costs_the_same_queries_for_one_pairing_or_three(
     url = reverse("round_detail", args=[round_.pk])
 
     # Session, user and the page's reads (round, pairings, members, absences, trainees, choices)
-    # plus the warnings' (present trainees, do-not-pair, history, briefs read): none per row.
-    with django_assert_num_queries(16):
+    # plus the warnings' (present trainees, do-not-pair, history, briefs read) and the term plan
+    # notice's: none per row.
+    with django_assert_num_queries(17):
         response = client.get(url)
 
     assert response.content.decode().count("has read the client brief") == 2 * count

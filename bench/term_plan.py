@@ -1,0 +1,158 @@
+"""Term planner benchmarks: the first repeat a plan reaches against the counting bound and
+against today's round-by-round suggestion, and the seconds each plan takes.
+
+Pure Python (``roleplay.planning.term_plan``). The default run takes a few minutes; set
+``BENCH_PLANNER_FULL=1`` for every odd n from 5 to 41, even cohorts of 10-40 and 200 random
+terms (well over an hour on a 2-core machine). ``BENCH_PLANNER_SECONDS`` sets the time limit
+per plan (default 30, as ``PLANNER_TIME_LIMIT_SECONDS``).
+"""
+
+import itertools
+import os
+import random
+import statistics
+import time
+
+from roleplay.planning.term_plan import (
+    TermProblem,
+    counting_bound,
+    first_repeat,
+    plan_term,
+    round_by_round,
+)
+from roleplay.services.pairing_algorithm import Group, PairingImpossible
+
+Row = tuple[str, float, str]
+FULL = os.environ.get("BENCH_PLANNER_FULL") == "1"
+SECONDS = float(os.environ.get("BENCH_PLANNER_SECONDS", "30"))
+SEED = 2024
+
+
+def cohort(n: int) -> list[tuple[int, str]]:
+    return [(i, f"Trainee {i}") for i in range(1, n + 1)]
+
+
+def shown(found: int | None) -> str:
+    return "none" if found is None else str(found)
+
+
+def timed_plan(problem: TermProblem, seconds: float = SECONDS):
+    start = time.perf_counter()
+    plan = plan_term(problem, time_limit=seconds)
+    return time.perf_counter() - start, plan
+
+
+def bench_odd(n: int) -> Row:
+    """A stable odd cohort over a term of n rounds."""
+    problem = TermProblem(trainees=cohort(n), rounds=n)
+    today = first_repeat(round_by_round(problem))
+    seconds, plan = timed_plan(problem)
+    triads = [plan.triad_turns.get(tid, 0) for tid, _ in problem.trainees]
+    observers = [plan.observer_turns.get(tid, 0) for tid, _ in problem.trainees]
+    again = sum(
+        bool(a & b)
+        for a, b in itertools.pairwise(
+            {m for g in groups if g.observer is not None for m in g.members()}
+            for groups in plan.rounds
+        )
+    )
+    note = (
+        f"first repeat {shown(plan.first_repeat)} (bound {counting_bound(problem) + 1}, "
+        f"today {shown(today)}){' proven' if plan.proven_horizon else ''}; "
+        f"triad turns {min(triads)}-{max(triads)}, triad twice in a row {again}x; "
+        f"observer turns {min(observers)}-{max(observers)}; {plan.source}"
+    )
+    return f"odd cohort: {n} trainees, {n} rounds", seconds, note
+
+
+def bench_even_stable(n: int) -> Row:
+    problem = TermProblem(trainees=cohort(n), rounds=n - 1)
+    seconds, plan = timed_plan(problem)
+    note = f"first repeat {shown(plan.first_repeat)}, repeats {plan.repeats}; {plan.source}"
+    return f"even stable: {n} trainees, {n - 1} rounds", seconds, note
+
+
+def edited_first_round(n: int, seed: int) -> TermProblem:
+    """An even cohort whose supervisor arranged the first round by hand (a random matching)."""
+    rnd = random.Random(seed)
+    ids = [tid for tid, _ in cohort(n)]
+    rnd.shuffle(ids)
+    held = [[Group(client=ids[k], therapist=ids[k + 1]) for k in range(0, n, 2)]]
+    return TermProblem(trainees=cohort(n), rounds=n, held=held)
+
+
+def one_absent_first_round(n: int, seed: int) -> TermProblem:
+    """An even cohort where one trainee missed round 1 (held, chosen by today's suggestion)."""
+    rnd = random.Random(seed)
+    away = rnd.randint(1, n)
+    first = TermProblem(trainees=cohort(n), rounds=1, absent={0: {away}})
+    held = round_by_round(first)
+    return TermProblem(trainees=cohort(n), rounds=n, held=held)
+
+
+def bench_disturbed(kind: str, n: int, seeds: range) -> Row:
+    make = edited_first_round if kind == "first round edited" else one_absent_first_round
+    plans, todays, times = [], [], []
+    for seed in seeds:
+        problem = make(n, seed)
+        todays.append(first_repeat([*problem.held, *round_by_round(problem)]))
+        seconds, plan = timed_plan(problem)
+        times.append(seconds)
+        plans.append(plan.first_repeat)
+    note = (
+        f"first repeat (seeds {seeds.start}-{seeds.stop - 1}): plan "
+        f"{', '.join(map(shown, plans))}; today {', '.join(map(shown, todays))}; "
+        f"a round robin reaches none within {n - 1} rounds"
+    )
+    return f"{kind}: {n} trainees, {n} rounds", max(times), note + "; slowest plan"
+
+
+def random_term(rnd: random.Random) -> TermProblem:
+    """10 % random absences per round, 5 % of pairs do-not-pair."""
+    n = rnd.randint(6, 20)
+    ids = list(range(1, n + 1))
+    pairs = list(itertools.combinations(ids, 2))
+    forbidden = {frozenset(p) for p in rnd.sample(pairs, round(len(pairs) * 0.05))}
+    rounds = rnd.randint(n // 2, n)
+    absent = {r: {i for i in ids if rnd.random() < 0.1} for r in range(rounds)}
+    return TermProblem(trainees=cohort(n), rounds=rounds, absent=absent, forbidden=forbidden)
+
+
+def bench_random_terms(count: int, seconds: float) -> Row:
+    rnd = random.Random(SEED)
+    plan_horizons, today_horizons, times = [], [], []
+    earlier = 0
+    for _ in range(count):
+        problem = random_term(rnd)
+        try:
+            today = round_by_round(problem)
+        except PairingImpossible:  # no valid round for today's suggestion: nothing to compare
+            continue
+        spent, plan = timed_plan(problem, seconds)
+        times.append(spent)
+        a = plan.first_repeat or problem.rounds + 1
+        b = first_repeat(today) or problem.rounds + 1
+        plan_horizons.append(a)
+        today_horizons.append(b)
+        earlier += a < b
+    note = (
+        f"{len(times)} terms (6-20 trainees): mean first repeat plan "
+        f"{statistics.mean(plan_horizons):.2f} vs today {statistics.mean(today_horizons):.2f} "
+        f"(no repeat counted as rounds+1); plan earlier than today in {earlier}; "
+        f"later in {sum(a > b for a, b in zip(plan_horizons, today_horizons, strict=True))}; "
+        f"{seconds:.0f} s limit, slowest plan"
+    )
+    return f"random terms: 10% absent, 5% do-not-pair, x{count}", max(times), note
+
+
+def run() -> list[Row]:
+    odd = range(5, 42, 2) if FULL else (5, 7, 9, 15, 21)
+    rows = [bench_odd(n) for n in odd]
+    for n in (10, 20, 30, 40) if FULL else (10,):
+        rows.append(bench_even_stable(n))
+    seeds = range(3) if FULL else range(1)
+    for n in (10, 20, 30, 40) if FULL else (10, 20):
+        rows.append(bench_disturbed("first round edited", n, seeds))
+        rows.append(bench_disturbed("one absent in round 1", n, seeds))
+    rows.append(bench_random_terms(200 if FULL else 10, 5.0))
+    return rows
