@@ -20,12 +20,10 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 
-from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 N_TRAINEES = 2_000
@@ -40,18 +38,6 @@ N_SCENARIOS = 20
 MAX_QUERIES = 15
 TARGET_X = 10
 BATCH = 10_000
-
-
-@login_required
-def floor(request):
-    """Passes every middleware and the sign-in check, reads the session and user, renders nothing."""
-    return HttpResponse(f"signed in as {request.user.pk}", content_type="text/plain")
-
-
-urlpatterns = [
-    path("bench/floor/", floor, name="bench_floor"),
-    path("", include("config.urls")),
-]
 
 
 def _answers_for(items, response, *, low: bool):
@@ -332,7 +318,7 @@ def run() -> list[tuple[str, float, str]]:
                 f"{ROUNDS} rounds",
             )
         )
-        with override_settings(ROOT_URLCONF="bench.feedback", DYAD_REQUIRE_MFA=False):
+        with override_settings(ROOT_URLCONF="bench.urls", DYAD_REQUIRE_MFA=False):
             clients = {}
             for key in ("form_user", "session_user", "supervisor"):
                 clients[key] = Client()

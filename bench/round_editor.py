@@ -3,37 +3,23 @@
 queries and HTML size. Targets (issue 10): the page within 15x the floor and under 100 KB at 200
 trainees; "Suggest pairs" within 20x.
 
-The floor is the smallest signed-in view: every middleware and the sign-in check, nothing
-rendered. This module is also the URLconf it runs under (the site's URLs plus the floor), so it
-needs nothing else from the bench. Runs against a throwaway copy of the configured database.
+The floor is the smallest signed-in view (`bench/urls.py`, shared with the other page benches):
+every middleware and the sign-in check, nothing rendered. Runs against a throwaway copy of the configured database.
 ``python -m bench bench.round_editor`` runs it alone."""
 
 import statistics
 import time
 from datetime import timedelta
 
-from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpResponse
 from django.test import Client, override_settings
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 SIZES = (10, 200)
 SET_SIZE = 6  # scenarios in the round's set, beside a library of 40
 PAGE_REQUESTS = 30
 SUGGEST_REQUESTS = 10
-
-
-@login_required
-def floor(request):
-    return HttpResponse(f"signed in as {request.user.pk}", content_type="text/plain")
-
-
-urlpatterns = [
-    path("bench/editor-floor/", floor, name="editor_bench_floor"),
-    path("", include("config.urls")),
-]
 
 
 def _seed(size: int, tag: str):
@@ -146,14 +132,14 @@ def _row(what: str, measured, target: float) -> tuple[str, float, str]:
     return what, median, note
 
 
-@override_settings(ROOT_URLCONF=__name__)
+@override_settings(ROOT_URLCONF="bench.urls")
 def _measure() -> list[tuple[str, float, str]]:
     from accounts.models import User
 
     admin = User.objects.create_user(
         email="admin@example.org", is_staff=True, is_superuser=True, is_programme_admin=True
     )
-    floor_url = reverse("editor_bench_floor")
+    floor_url = reverse("bench_floor")
     rows = []
     for size in SIZES:
         round_, supervisor = _seed(size, str(size))
