@@ -20,7 +20,6 @@ from roleplay.models import (
     PairingRole,
     Reflection,
     ResponseState,
-    RevealPolicy,
     Session,
     SessionSeat,
     SessionStatus,
@@ -281,15 +280,6 @@ def goal_for_session(session: Session, trainee: User) -> Reflection | None:
 
 def goal_question_due(session: Session) -> bool:
     return timezone.now() >= session.start
-
-
-def supervisor_release_pending(session: Session) -> bool:
-    """For the review helper: a supervisor-release cohort's completed session not yet released."""
-    return (
-        session.status == SessionStatus.COMPLETED
-        and session.pairing.round.cohort.reveal_policy == RevealPolicy.SUPERVISOR
-        and not FeedbackReveal.objects.filter(session=session).exists()
-    )
 
 
 @dataclass
