@@ -26,6 +26,8 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from bench.throwaway import create_throwaway_database
+
 N_TRAINEES = 2_000
 FULL_ROUNDS = 69
 ROUNDS = (
@@ -304,8 +306,7 @@ def _measure(client: Client, url: str) -> tuple[float, float, int]:
 
 
 def run() -> list[tuple[str, float, str]]:
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    old_name = create_throwaway_database()
     rows = []
     try:
         began = time.perf_counter()

@@ -17,6 +17,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
+from bench.throwaway import create_throwaway_database
+
 N_USERS = 5_000
 N_ROWS = 1_000_000
 N_DUE = 10_000
@@ -214,8 +216,7 @@ def run() -> list[tuple[str, float, str]]:
     from roleplay.models import Message, MessageState
     from roleplay.services import notify
 
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    old_name = create_throwaway_database()
     try:
         now = timezone.now()
         copy_s, analyze_s = _fill(now)

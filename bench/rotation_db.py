@@ -11,6 +11,8 @@ from django.db import connection
 from django.test.utils import setup_test_environment
 from django.utils import timezone
 
+from bench.throwaway import create_throwaway_database
+
 N_TRAINEES = 1000
 
 
@@ -39,8 +41,7 @@ def run() -> list[tuple[str, float, str]]:
     from roleplay.services.pairing import pairings_accept, pairings_suggest
 
     setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    old_name = create_throwaway_database()
     try:
         cohort = _cohort_of(N_TRAINEES)
         start = timezone.now()

@@ -16,6 +16,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from bench.throwaway import create_throwaway_database
+
 SIZES = (10, 200)
 SET_SIZE = 6  # scenarios in the round's set, beside a library of 40
 PAGE_REQUESTS = 30
@@ -158,8 +160,7 @@ def _measure() -> list[tuple[str, float, str]]:
 
 
 def run() -> list[tuple[str, float, str]]:
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    old_name = create_throwaway_database()
     try:
         return _measure()
     finally:

@@ -60,8 +60,10 @@ class Scale:
     supervisors_per_cohort: int = 2
 
 
-LARGE = Scale("dyad_bench", 50, 40, 101, 1_000_000, 200)
-SMALL = Scale("dyad_bench_small", 3, 6, 10, 3_000, 10)
+# BENCH_DATABASE names the seeded databases, so two checkouts can bench side by side.
+_DATABASE = os.environ.get("BENCH_DATABASE", "dyad_bench")
+LARGE = Scale(_DATABASE, 50, 40, 101, 1_000_000, 200)
+SMALL = Scale(f"{_DATABASE}_small", 3, 6, 10, 3_000, 10)
 
 
 @dataclass(frozen=True)
