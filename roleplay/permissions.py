@@ -10,7 +10,7 @@ when one person is a trainee in one cohort and a supervisor in another."""
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.models import User
@@ -27,6 +27,7 @@ from roleplay.models import (
     PairingMember,
     PairingRole,
     Recording,
+    Reflection,
     ResponseState,
     Role,
     Round,
@@ -69,12 +70,31 @@ def may(user: User, action: Action, obj) -> bool:
         raise TypeError(f"No permission rule for {type(obj).__name__}")
     if user.is_programme_admin:
         return True
-    role = _role_in(user, obj)
+    return may_in_role(user, action, _role_in(user, obj))
+
+
+def may_in_role(user: User, action: Action, role: str | None) -> bool:
+    """`may` for a cohort when the user's active role in it is known already (`role`, None for no
+    membership) — e.g. annotated on a page's main query by `cohort_role_of`."""
+    if not user.is_authenticated:
+        return False
+    if user.is_programme_admin:
+        return True
     if action == Action.VIEW:
         return role is not None
     if action == Action.MANAGE:
         return role == Role.SUPERVISOR
     return False
+
+
+def cohort_role_of(user: User, cohort_path: str = "pairing__round__cohort") -> Subquery:
+    """An annotation: `user`'s active role in the cohort at `cohort_path` of each row (None if
+    none), so a page asks once, in its main query, what `_role_in` would ask again and again."""
+    return Subquery(
+        CohortMembership.objects.active()
+        .filter(cohort=OuterRef(cohort_path), user_id=user.pk)
+        .values("role")[:1]
+    )
 
 
 def _supervises_somewhere(user: User) -> bool:
@@ -232,7 +252,10 @@ def get_session_for(user: User, pk: int) -> Session:
 
 def supervises_session(user: User, session: Session) -> bool:
     """Whether `user` supervises the session's cohort now. Care flags and process notes are for
-    the trainee's own supervisors: this rule, unlike `may`, does not open them to admins."""
+    the trainee's own supervisors: this rule, unlike `may`, does not open them to admins.
+    A session loaded for its page carries the viewer's role (`viewer_role`): no query then."""
+    if getattr(session, "viewer_for", None) == user.pk:
+        return session.viewer_role == Role.SUPERVISOR
     return (
         CohortMembership.objects.active()
         .filter(cohort_id=session.pairing.round.cohort_id, user=user, role=Role.SUPERVISOR)
@@ -253,6 +276,15 @@ def process_notes_visible_to(user: User, session: Session) -> QuerySet[Note]:
     if supervises_session(user, session):
         return notes
     return notes.filter(owner=user)
+
+
+def notes_visible_to(user: User, session: Session) -> QuerySet[Note]:
+    """Every note of a session `user` may see (the session itself being visible to them): the
+    shared notes, and the process notes `process_notes_visible_to` allows — in one query."""
+    shared = Q(kind=NoteKind.SHARED)
+    if supervises_session(user, session):
+        return session.notes.filter(shared | Q(kind=NoteKind.PROCESS))
+    return session.notes.filter(shared | Q(kind=NoteKind.PROCESS, owner=user))
 
 
 def get_recording_for(user: User, pk: int) -> Recording:
@@ -279,7 +311,11 @@ def get_care_flag_for(user: User, pk: int) -> CareFlag:
 def feedback_visible_to(user: User) -> QuerySet[FeedbackResponse]:
     """Invariant 3: feedback about a trainee is readable by its author, the cohort's supervisors
     (memberships now active), programme admins, and the trainee it is about once the session's
-    feedback has been revealed — submitted revisions only, never a draft."""
+    feedback has been revealed — submitted revisions only, never a draft.
+
+    The one rule: pages, exports and emails show what it returns and filter no further for
+    privacy (the reveal is encoded here, not in a page), so tests/test_feedback_privacy.py
+    catches a fault in it on its own."""
     if not user.is_authenticated:
         return FeedbackResponse.objects.none()
     if user.is_programme_admin:
@@ -289,6 +325,21 @@ def feedback_visible_to(user: User) -> QuerySet[FeedbackResponse]:
         Q(author=user)
         | Q(session__pairing__round__cohort__in=supervised.values("cohort_id"))
         | Q(about=user, state=ResponseState.SUBMITTED, session__reveal__isnull=False)
+    )
+
+
+def reflections_visible_to(user: User) -> QuerySet[Reflection]:
+    """A reflection — how useful the feedback received was, the reflection's text, the goal and
+    whether it was tried — is readable by the trainee who wrote it, the supervisors of the
+    session's cohort (memberships now active; they are the feedback authors' supervisors, who see
+    the usefulness rating) and programme admins. Never by the partner, whatever page, feed,
+    email or export asks. Like `feedback_visible_to`, the one rule every place goes through."""
+    if not user.is_authenticated:
+        return Reflection.objects.none()
+    if user.is_programme_admin:
+        return Reflection.objects.all()
+    return Reflection.objects.filter(
+        Q(trainee=user) | Q(session__pairing__round__cohort__in=_cohort_ids(user, Role.SUPERVISOR))
     )
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,7 +24,7 @@ from roleplay.models import (
     SessionSeat,
     SessionStatus,
 )
-from roleplay.permissions import feedback_visible_to
+from roleplay.permissions import feedback_visible_to, reflections_visible_to
 from roleplay.services.feedback import (
     OwedForm,
     forms_owed,
@@ -168,11 +168,11 @@ class SessionFeedback:
     revealed: FeedbackReveal | None
     policy: str
     my_forms: list[FormStatus]
-    about_me: list[FeedbackResponse]
+    about_me: list[FeedbackResponse]  # submitted by others and readable by the viewer
     everything: list[FeedbackResponse]  # supervisors: every revision, drafts included
     gap: PerspectiveGap | None
-    reflection: Reflection | None
-    reflections: list[Reflection]
+    reflection: Reflection | None  # the viewer's own
+    reflections: list[Reflection]  # others' the viewer may read (supervisors: the trainees')
     supervisor_forms: list[FormStatus]
     manages: bool
     portrayal_form: FormStatus | None = None
@@ -203,11 +203,76 @@ def _status(form: OwedForm, mine: list[FeedbackResponse]) -> FormStatus:
     return FormStatus(form, "not started")
 
 
-def session_feedback(session: Session, viewer: User, *, manages: bool) -> SessionFeedback:
+def _reveal_of(session: Session) -> FeedbackReveal | None:
+    """The session's reveal: from the session when its page loaded it, else read."""
+    try:
+        return session.reveal
+    except FeedbackReveal.DoesNotExist:
+        return None
+
+
+def _goal_before(session: Session, trainee: User) -> Q:
+    """Matches the goal `trainee` set after their previous session, if `session` is the next one
+    they sit in: the newest earlier reflection with a goal, unless another session of theirs
+    started in between (then that one was "next", and the goal is not carried further)."""
+    newest = (
+        Reflection.objects.filter(trainee=trainee, session__end__lte=session.start)
+        .exclude(goal="")
+        .exclude(session=session)
+        .order_by("-session__end")
+        .values("pk")[:1]
+    )
+    in_between = SessionSeat.objects.filter(
+        user=trainee,
+        session__start__gte=OuterRef("session__end"),
+        session__start__lt=session.start,
+        session__status__in=[*ACTIVE_SESSION],
+    ).exclude(session=session)
+    return Q(pk=Subquery(newest)) & ~Q(Exists(in_between))
+
+
+@dataclass
+class PageReflections:
+    own: Reflection | None  # the viewer's reflection on this session (their form shows it)
+    others: list[Reflection]  # everyone else's on this session that the viewer may read
+    goal: Reflection | None  # the viewer's goal from their previous session
+
+
+def page_reflections(session: Session, viewer: User, *, seated: bool) -> PageReflections:
+    """The reflections the session page shows, read through permissions.reflections_visible_to
+    in one query: this session's, and (for a viewer with a seat) their goal from last time."""
+    wanted = Q(session=session)
+    if seated:
+        wanted |= _goal_before(session, viewer)
+    rows = list(
+        reflections_visible_to(viewer)
+        .filter(wanted)
+        .select_related("trainee", "session")
+        .order_by("trainee_id")
+    )
+    here = [r for r in rows if r.session_id == session.pk]
+    return PageReflections(
+        own=next((r for r in here if r.trainee_id == viewer.pk), None),
+        others=[r for r in here if r.trainee_id != viewer.pk],
+        goal=next((r for r in rows if r.session_id != session.pk), None),
+    )
+
+
+def session_feedback(
+    session: Session,
+    viewer: User,
+    *,
+    manages: bool,
+    reflections: PageReflections | None = None,
+) -> SessionFeedback:
     """Everything of a session's feedback the viewer may see, in a bounded number of queries.
-    `manages`: whether the viewer supervises the session's cohort (the page knows already)."""
+    `manages`: whether the viewer supervises the session's cohort (the page knows already).
+
+    What is shown is exactly what permissions.feedback_visible_to and reflections_visible_to
+    return — no further filtering by the reveal here — so a fault in either rule shows on the
+    page, where the privacy sweep finds it."""
     active = session.status == SessionStatus.COMPLETED
-    revealed = FeedbackReveal.objects.filter(session=session).first()
+    revealed = _reveal_of(session)
     visible = list(
         with_details(feedback_visible_to(viewer).filter(session=session)).order_by(
             "purpose", "revision"
@@ -218,9 +283,9 @@ def session_feedback(session: Session, viewer: User, *, manages: bool) -> Sessio
     owed = forms_owed(session, seats)
     mine = [r for r in visible if r.author_id == viewer.pk]
     my_forms = [_status(f, mine) for f in owed if f.author.pk == viewer.pk]
-    about_me = [
-        r for k, r in latest.items() if r.about_id == viewer.pk and r.author_id != viewer.pk
-    ]
+    # Everything submitted by others that the rule lets this viewer read: for a trainee, what
+    # was written about them once revealed.
+    received = [r for r in latest.values() if r.author_id != viewer.pk]
     by_purpose = {r.purpose: r for r in latest.values()}
     gap = perspective_gap(
         by_purpose.get(FeedbackPurpose.CLIENT), by_purpose.get(FeedbackPurpose.THERAPIST)
@@ -236,20 +301,19 @@ def session_feedback(session: Session, viewer: User, *, manages: bool) -> Sessio
     if owed and (manages or (therapist and therapist.user_id == viewer.pk)):
         client = seats[PairingRole.CLIENT].user
         portrayal_form = _status(OwedForm(viewer, client, FeedbackPurpose.PORTRAYAL), mine)
-    reflections = list(
-        Reflection.objects.filter(session=session).select_related("trainee").order_by("trainee_id")
-    )
+    if reflections is None:
+        reflections = page_reflections(session, viewer, seated=False)
     return SessionFeedback(
         active=active,
         closes_at=window_closes_at(session) if active else None,
         revealed=revealed,
         policy=session.pairing.round.cohort.reveal_policy,
         my_forms=my_forms,
-        about_me=about_me if revealed or manages else [],
+        about_me=received,
         everything=visible if manages else [],
-        gap=gap if (revealed or manages) else None,
-        reflection=next((r for r in reflections if r.trainee_id == viewer.pk), None),
-        reflections=reflections if manages else [],
+        gap=gap,
+        reflection=reflections.own,
+        reflections=reflections.others,
         supervisor_forms=supervisor_forms,
         manages=manages,
         portrayal_form=portrayal_form,
@@ -259,23 +323,12 @@ def session_feedback(session: Session, viewer: User, *, manages: bool) -> Sessio
 def goal_for_session(session: Session, trainee: User) -> Reflection | None:
     """The goal the trainee set after their previous session, if this session is the next one
     they sit in (shown before it starts, and asked about — "did you try it?" — once it has)."""
-    earlier = (
-        Reflection.objects.filter(trainee=trainee, session__end__lte=session.start)
-        .exclude(goal="")
-        .exclude(session=session)
+    return (
+        reflections_visible_to(trainee)
+        .filter(_goal_before(session, trainee))
         .select_related("session")
-        .order_by("-session__end")
         .first()
     )
-    if earlier is None:
-        return None
-    in_between = SessionSeat.objects.filter(
-        user=trainee,
-        session__start__gte=earlier.session.end,
-        session__start__lt=session.start,
-        session__status__in=[*ACTIVE_SESSION],
-    ).exclude(session=session)
-    return None if in_between.exists() else earlier
 
 
 def goal_question_due(session: Session) -> bool:

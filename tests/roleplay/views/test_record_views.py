@@ -329,7 +329,7 @@ def test_the_session_page_reads_a_bounded_number_of_queries(
     for second in range(30):
         record.comment_add(recording=recording, author=supervisor, at_seconds=second, text="Ok")
     client.force_login(supervisor)
-    with django_assert_max_num_queries(45):
+    with django_assert_max_num_queries(15):
         response = page(client, recording.session)
     assert text_by_id(response, "comments").count("Sam Supervisor") == 30
 
