@@ -1,5 +1,7 @@
-"""Feedback pages at size: the feedback form, the session page with both sides revealed, the
-review queue and the scenario library, each timed against a floor view in the same run.
+"""Feedback pages at size: the feedback form, the session page with both sides revealed (with
+every record part: notes, a recording with comments, events, consents, reflections and a goal
+from the session before; for the trainee and for the supervisor), the review queue and the
+scenario library, each timed against a floor view in the same run.
 
 Seeds a throwaway copy of the configured database (Django's test database) with bulk writes:
 2,000 trainees in one cohort, paired 1,000 sessions a round, each session with the client's and
@@ -275,7 +277,8 @@ def seed() -> dict:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     open_session, (open_client, open_therapist) = last["open"]
-    revealed, (revealed_client, _) = last["revealed"]
+    revealed, (revealed_client, revealed_therapist) = last["revealed"]
+    _record_parts(revealed, revealed_client, revealed_therapist, supervisor, now)
     return {
         "supervisor": supervisor,
         "form_user": open_client,
@@ -284,6 +287,73 @@ def seed() -> dict:
         "session_url": reverse("session_detail", args=[revealed.pk]),
         "answers": FeedbackAnswer.objects.count(),
     }
+
+
+def _record_parts(session, client_role, therapist_role, supervisor, now) -> None:
+    """Everything else the session page shows, three of each: notes (shared and process),
+    consents, a recording (its row: the page never reads the file) with comments, timeline
+    events, both trainees' reflections, and the client's goal set after their session before."""
+    from roleplay.models import (
+        Consent,
+        Event,
+        EventKind,
+        Note,
+        NoteKind,
+        Recording,
+        RecordingComment,
+        Reflection,
+        Session,
+    )
+
+    people = [client_role, therapist_role]
+    Consent.objects.bulk_create(Consent(session=session, user=u, given_at=now) for u in people)
+    recording = Recording.objects.create(
+        session=session,
+        file=f"sessions/{session.pk}/bench.wav",
+        content_type="audio/wav",
+        size=1000,
+        duration_seconds=600,
+        uploaded_by=client_role,
+        uploaded_at=now,
+    )
+    for i in range(3):
+        RecordingComment.objects.create(
+            recording=recording, author=supervisor, at_seconds=i * 60, text=f"Moment {i}"
+        )
+        Note.objects.create(
+            session=session,
+            kind=NoteKind.SHARED,
+            author=client_role,
+            text=f"Shared {i}",
+            written_at=now,
+        )
+        Note.objects.create(
+            session=session,
+            kind=NoteKind.PROCESS,
+            owner=therapist_role,
+            author=therapist_role,
+            text=f"Process {i}",
+            written_at=now,
+        )
+        Event.objects.create(
+            session=session,
+            kind=EventKind.REMINDER_SENT,
+            data={"people": [u.pk for u in people]},
+            at=now,
+        )
+    Reflection.objects.bulk_create(
+        Reflection(session=session, trainee=u, usefulness=4, text="Reflected.", goal="A goal")
+        for u in people
+    )
+    before = (
+        Session.objects.filter(seats__user=client_role, end__lte=session.start)
+        .order_by("-end")
+        .first()
+    )
+    if before is not None:
+        Reflection.objects.get_or_create(
+            session=before, trainee=client_role, defaults={"goal": "Pause before asking"}
+        )
 
 
 def _measure(client: Client, url: str) -> tuple[float, float, int]:
@@ -327,6 +397,7 @@ def run() -> list[tuple[str, float, str]]:
             pages = [
                 ("feedback form", "form_user", s["form_url"]),
                 ("session page, both sides revealed", "session_user", s["session_url"]),
+                ("session page, supervisor", "supervisor", s["session_url"]),
                 ("review queue", "supervisor", reverse("review_queue")),
                 ("scenario library", "supervisor", reverse("scenario_list")),
             ]

@@ -48,6 +48,7 @@ from roleplay.models import (
     Unavailability,
     WeeklyHours,
 )
+from roleplay.permissions import feedback_visible_to, reflections_visible_to
 from roleplay.services import invitations as invitation_services
 
 
@@ -438,6 +439,10 @@ class FeedbackResponseAdmin(admin.ModelAdmin):
     raw_id_fields = ["session", "author", "about", "template"]
     inlines = [FeedbackAnswerInline, FeedbackScoreInline]
 
+    def get_queryset(self, request):
+        """Only what invariant 3 lets this person read (all of it for a programme admin)."""
+        return super().get_queryset(request) & feedback_visible_to(request.user)
+
     def has_add_permission(self, request):
         return False
 
@@ -459,6 +464,10 @@ class ReflectionAdmin(admin.ModelAdmin):
     list_display = ["session", "trainee", "usefulness", "goal", "goal_tried"]
     search_fields = ["trainee__email", "trainee__display_name", "goal"]
     raw_id_fields = ["session", "trainee"]
+
+    def get_queryset(self, request):
+        """Only the reflections permissions.reflections_visible_to lets this person read."""
+        return super().get_queryset(request) & reflections_visible_to(request.user)
 
 
 @admin.register(SessionReview)

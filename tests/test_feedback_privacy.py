@@ -1,12 +1,20 @@
 """Invariant 3, tried every way: feedback about a trainee is readable only by its author, that
-trainee (after the reveal), the cohort's supervisors and programme admins.
+trainee (after the reveal), the cohort's supervisors and programme admins. And a reflection (its
+text and its goal) only by the trainee who wrote it, the cohort's supervisors and programme
+admins — never by the partner.
 
-Every response in the world carries a marker in its free text. Every URL Dyad serves (walked from
-the URL conf, with each session, form, about and purpose filled in), every export
-(the session's .ics and each person's calendar feed), the admin's feedback pages and every email
-each person was sent are searched for each marker, by every kind of person, before the reveal
-and after it. Each request runs in a savepoint that is rolled back."""
+Every response and reflection in the world carries a marker in its free text. Every URL Dyad
+serves (walked from the URL conf, with each session — the one written about and the pair's next
+one, where a goal is shown — form, about and purpose filled in), every export (the session's .ics,
+each person's calendar feed, their own-data export), the admin's feedback and reflection pages and
+every email each person was sent are searched for each marker, by every kind of person, before
+the reveal and after it. Each request runs in a savepoint that is rolled back.
 
+The pages filter by nothing but the two rules (permissions.feedback_visible_to and
+reflections_visible_to), so the last tests swap a leaky version of each rule in everywhere it is
+used and check that the same sweep reports the leak: proof that it would catch one."""
+
+import sys
 from datetime import timedelta
 from itertools import product
 
@@ -14,16 +22,19 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import transaction
+from django.db.models import Q
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from roleplay import permissions
 from roleplay.models import (
     CohortMembership,
     FeedbackPurpose,
     FeedbackResponse,
     Message,
     Reflection,
+    ResponseState,
     Role,
 )
 from roleplay.services import booking, calendar, feedback, notify, periodic
@@ -75,6 +86,12 @@ def world():
         session = booking.session_schedule_directly(
             pairing=pairing, supervisor=supervisor, start=START
         )
+        # Cai and Tam's next session: its page shows each their own goal from this one.
+        following = booking.session_schedule_directly(
+            pairing=make_pairing(cohort, cai, tam, opens=session.end, name="Round B"),
+            supervisor=supervisor,
+            start=session.end + timedelta(days=3),
+        )
     actors = {
         "cai": cai,  # client role: writes about Tam
         "tam": tam,  # therapist role: writes about Cai; Cai, Obi and Sam write about Tam
@@ -97,6 +114,7 @@ def world():
     yield {
         "actors": actors,
         "session": session,
+        "following": following,
         "cohort": cohort,
         "round": pairing.round,
         "pairing": pairing,
@@ -122,12 +140,12 @@ def _urls(world, actor) -> list[str]:
     that hold no feedback — an invitation, a do-not-pair rule — gets an id that does not exist)."""
     session = world["session"]
     by_prefix = {
-        "cohorts/": world["cohort"].pk,
-        "rounds/": world["round"].pk,
-        "pairings/": world["pairing"].pk,
-        "sessions/": session.pk,
-        "review/": session.pk,
-        "scenarios/": 0,
+        "cohorts/": [world["cohort"].pk],
+        "rounds/": [world["round"].pk],
+        "pairings/": [world["pairing"].pk],
+        "sessions/": [session.pk, world["following"].pk],
+        "review/": [session.pk],
+        "scenarios/": [0],
     }
     trainees = [world["actors"][n].pk for n in ("cai", "tam", "obi")]
     values = {
@@ -139,13 +157,16 @@ def _urls(world, actor) -> list[str]:
     }
     urls = []
     for route, name, params in _patterns():
-        pk = next((v for p, v in by_prefix.items() if route.startswith(p)), 0)
-        options = [values.get(p, [0]) if p != "pk" else [pk] for p in sorted(params)]
+        pks = next((v for p, v in by_prefix.items() if route.startswith(p)), [0])
+        options = [values.get(p, [0]) if p != "pk" else pks for p in sorted(params)]
         for combo in product(*options):
             urls.append(reverse(name, kwargs=dict(zip(sorted(params), combo, strict=True))))
     for response in FeedbackResponse.objects.all():
         urls.append(reverse("admin:roleplay_feedbackresponse_change", args=[response.pk]))
     urls.append(reverse("admin:roleplay_feedbackresponse_changelist"))
+    for reflection in Reflection.objects.all():
+        urls.append(reverse("admin:roleplay_reflection_change", args=[reflection.pk]))
+    urls.append(reverse("admin:roleplay_reflection_changelist"))
     return urls
 
 
@@ -194,30 +215,11 @@ def _leaks(world, markers: dict[str, set[str]]) -> tuple[list[str], dict[str, se
     return leaks, seen
 
 
-def test_feedback_is_read_only_by_author_subject_after_reveal_supervisors_and_admins(world):
+def _reveal_and_reflect(world, therapist_draft: str) -> dict[str, set[str]]:
+    """Tam submits his draft and Obi writes: everyone owed has submitted, so it is revealed.
+    Cai and Tam then reflect, each with a marker in the text and in the goal. Returns each new
+    marker with who may read it."""
     session, a = world["session"], world["actors"]
-    staff = {"supervisor", "admin"}
-    client_note = _write(session, a["cai"], a["tam"], FeedbackPurpose.CLIENT)
-    supervisor_note = _write(session, a["supervisor"], a["tam"], FeedbackPurpose.SUPERVISOR)
-    therapist_draft = _write(session, a["tam"], a["cai"], FeedbackPurpose.THERAPIST, submit=False)
-
-    leaks, seen = _leaks(
-        world,
-        {
-            client_note: staff | {"cai"},
-            supervisor_note: staff,
-            therapist_draft: staff | {"tam"},
-        },
-    )
-
-    assert leaks == []
-    assert seen == {
-        client_note: staff | {"cai"},
-        supervisor_note: staff,
-        therapist_draft: staff | {"tam"},
-    }
-
-    # Tam submits, Obi too: everyone owed has submitted, so it is revealed.
     response = feedback.response_current(
         session=session, author=a["tam"], about=a["cai"], purpose=FeedbackPurpose.THERAPIST
     )
@@ -228,24 +230,111 @@ def test_feedback_is_read_only_by_author_subject_after_reveal_supervisors_and_ad
     )
     observer_note = _write(session, a["obi"], a["tam"], FeedbackPurpose.OBSERVER)
     assert feedback.is_revealed(session)
-    feedback.reflection_save(
-        session=session, trainee=a["tam"], usefulness=4, text="", goal="Slow down."
-    )
+    readers = {observer_note: STAFF | {"obi", "tam"}}
+    for name in ("cai", "tam"):
+        text, goal = f"REFLECTION-SECRET-{name}", f"GOAL-SECRET-{name}"
+        feedback.reflection_save(
+            session=session, trainee=a[name], usefulness=4, text=text, goal=goal
+        )
+        readers |= {text: STAFF | {name}, goal: STAFF | {name}}
+    return readers
 
-    leaks, seen = _leaks(
-        world,
-        {
-            client_note: staff | {"cai", "tam"},
-            supervisor_note: staff | {"tam"},
-            therapist_draft: staff | {"tam", "cai"},
-            observer_note: staff | {"obi", "tam"},
-        },
-    )
+
+STAFF = {"supervisor", "admin"}
+
+
+def test_feedback_is_read_only_by_author_subject_after_reveal_supervisors_and_admins(world):
+    session, a = world["session"], world["actors"]
+    client_note = _write(session, a["cai"], a["tam"], FeedbackPurpose.CLIENT)
+    supervisor_note = _write(session, a["supervisor"], a["tam"], FeedbackPurpose.SUPERVISOR)
+    therapist_draft = _write(session, a["tam"], a["cai"], FeedbackPurpose.THERAPIST, submit=False)
+    before = {
+        client_note: STAFF | {"cai"},
+        supervisor_note: STAFF,
+        therapist_draft: STAFF | {"tam"},
+    }
+
+    leaks, seen = _leaks(world, before)
 
     assert leaks == []
-    assert seen == {
-        client_note: staff | {"cai", "tam"},
-        supervisor_note: staff | {"tam"},
-        therapist_draft: staff | {"tam", "cai"},
-        observer_note: staff | {"obi", "tam"},
-    }
+    assert seen == before
+
+    after = {
+        client_note: STAFF | {"cai", "tam"},
+        supervisor_note: STAFF | {"tam"},
+        therapist_draft: STAFF | {"tam", "cai"},
+    } | _reveal_and_reflect(world, therapist_draft)
+
+    leaks, seen = _leaks(world, after)
+
+    assert leaks == []
+    # Each marker was found by everyone who may read it: the sweep looked where they are shown
+    # (a reflection's text and goal on its session's page, the goal again on the next one).
+    assert seen == after
+
+
+# --- the sweep catches a leaky rule --------------------------------------------------------------
+
+
+def _swap_everywhere(monkeypatch, name: str, replacement) -> int:
+    """Put `replacement` in place of permissions.`name` in every module that imported it."""
+    original = getattr(permissions, name)
+    swapped = 0
+    for module in list(sys.modules.values()):
+        if getattr(module, "__dict__", {}).get(name) is original:
+            monkeypatch.setattr(module, name, replacement)
+            swapped += 1
+    return swapped
+
+
+def _feedback_visible_before_the_reveal(user):
+    """The rule with one fault: the trainee written about reads it as soon as it is submitted."""
+    if not user.is_authenticated:
+        return FeedbackResponse.objects.none()
+    if user.is_programme_admin:
+        return FeedbackResponse.objects.all()
+    supervised = CohortMembership.objects.active().filter(user=user, role=Role.SUPERVISOR)
+    return FeedbackResponse.objects.filter(
+        Q(author=user)
+        | Q(session__pairing__round__cohort__in=supervised.values("cohort_id"))
+        | Q(about=user, state=ResponseState.SUBMITTED)
+    )
+
+
+def _reflections_visible_to_the_cohort(user):
+    """The rule with one fault: anyone in the session's cohort reads every reflection."""
+    if not user.is_authenticated:
+        return Reflection.objects.none()
+    if user.is_programme_admin:
+        return Reflection.objects.all()
+    mine = CohortMembership.objects.active().filter(user=user).values("cohort_id")
+    return Reflection.objects.filter(Q(trainee=user) | Q(session__pairing__round__cohort__in=mine))
+
+
+def test_the_sweep_finds_feedback_shown_before_the_reveal(world, monkeypatch):
+    session, a = world["session"], world["actors"]
+    client_note = _write(session, a["cai"], a["tam"], FeedbackPurpose.CLIENT)
+    assert _swap_everywhere(monkeypatch, "feedback_visible_to", _feedback_visible_before_the_reveal)
+
+    leaks, _ = _leaks(world, {client_note: STAFF | {"cai"}})
+
+    page = "GET " + reverse("session_detail", args=[session.pk])
+    assert f"{page} shows {client_note} to tam" in leaks
+
+
+def test_the_sweep_finds_a_reflection_shown_to_the_partner(world, monkeypatch):
+    session, a = world["session"], world["actors"]
+    therapist_draft = _write(session, a["tam"], a["cai"], FeedbackPurpose.THERAPIST, submit=False)
+    _write(session, a["cai"], a["tam"], FeedbackPurpose.CLIENT)
+    readers = _reveal_and_reflect(world, therapist_draft)
+    reflections = {m: r for m, r in readers.items() if m.startswith(("REFLECTION-", "GOAL-"))}
+    assert _swap_everywhere(
+        monkeypatch, "reflections_visible_to", _reflections_visible_to_the_cohort
+    )
+
+    leaks, _ = _leaks(world, reflections)
+
+    page = "GET " + reverse("session_detail", args=[session.pk])
+    assert f"{page} shows REFLECTION-SECRET-cai to tam" in leaks
+    assert f"{page} shows GOAL-SECRET-tam to cai" in leaks
+    assert f"{page} shows GOAL-SECRET-tam to obi" in leaks

@@ -16,8 +16,6 @@ from roleplay.models import (
     FeedbackResponse,
     Invitation,
     Message,
-    Reflection,
-    ResponseState,
     RoundAbsence,
     Scenario,
     Session,
@@ -25,7 +23,7 @@ from roleplay.models import (
     Unavailability,
     WeeklyHours,
 )
-from roleplay.permissions import may_read_brief
+from roleplay.permissions import feedback_visible_to, may_read_brief, reflections_visible_to
 
 from .feedback import answer_rows, with_details
 from .rounds import pairings_for_trainee
@@ -117,12 +115,11 @@ def personal_data(user: User) -> dict:
 
 def _feedback(user: User) -> dict:
     """Feedback the person wrote (drafts and every revision), feedback about them only once it
-    was revealed (invariant 3: as the session page shows it), and their reflections."""
+    was revealed (invariant 3: what permissions.feedback_visible_to lets them read, as on the
+    session page), and their own reflections (through permissions.reflections_visible_to)."""
     written = with_details(FeedbackResponse.objects.filter(author=user)).select_related("session")
     received = with_details(
-        FeedbackResponse.objects.filter(
-            about=user, state=ResponseState.SUBMITTED, session__reveal__isnull=False
-        ).exclude(author=user)
+        feedback_visible_to(user).filter(about=user).exclude(author=user)
     ).select_related("session")
 
     def entry(response, who):
@@ -155,7 +152,9 @@ def _feedback(user: User) -> dict:
                 "goal": reflection.goal,
                 "goal_tried": reflection.get_goal_tried_display(),
             }
-            for reflection in Reflection.objects.filter(trainee=user).select_related("session")
+            for reflection in reflections_visible_to(user)
+            .filter(trainee=user)
+            .select_related("session")
         ],
     }
 

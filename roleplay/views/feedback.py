@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from roleplay.feedback_forms import FeedbackForm, GoalCheckinForm, ReflectionForm, initial_from
-from roleplay.models import FeedbackPurpose, Reflection, ResponseState
-from roleplay.permissions import get_session_for
+from roleplay.models import FeedbackPurpose, ResponseState
+from roleplay.permissions import get_session_for, reflections_visible_to
 from roleplay.selectors.feedback import answer_rows, with_details
 from roleplay.services import feedback
 from roleplay.services.feedback import FeedbackRefused, response_current
@@ -180,7 +180,9 @@ def reflection_save(request, pk: int):
 @require_POST
 def goal_checkin(request, pk: int, reflection_id: int):
     session = get_session_for(request.user, pk)
-    reflection = get_object_or_404(Reflection, pk=reflection_id, trainee=request.user)
+    reflection = get_object_or_404(
+        reflections_visible_to(request.user).filter(trainee=request.user), pk=reflection_id
+    )
     form = GoalCheckinForm(request.POST)
     if not form.is_valid():
         return session_page(request, session, goal_form=form)
