@@ -19,10 +19,11 @@ from roleplay.models import (
     MessageState,
     ResponseState,
     RevealPolicy,
+    Role,
     Session,
     SessionStatus,
 )
-from roleplay.permissions import feedback_visible_to
+from roleplay.permissions import feedback_visible_to, reflections_visible_to
 from roleplay.selectors.accounts import personal_data
 from roleplay.selectors.feedback import feedback_overview, perspective_gap, with_details
 from roleplay.services import booking, feedback, periodic
@@ -373,6 +374,42 @@ def test_supervisors_see_everything_as_it_arrives(ended, supervisor):
     client, _ = client_and_therapist_drafts(session, ana, ben)
     assert client in feedback_visible_to(supervisor)
     assert client not in feedback_visible_to(ben)
+
+
+def test_a_reflection_is_read_by_its_writer_the_cohorts_supervisors_and_admins_only(
+    ended, supervisor, cohort
+):
+    session, ana, ben = ended
+    submit_both(session, ana, ben)
+    mine = feedback.reflection_save(
+        session=session, trainee=ana, usefulness=2, text="I froze.", goal="Breathe"
+    )
+    admin = UserFactory(is_programme_admin=True)
+    elsewhere = UserFactory()
+    MembershipFactory(user=elsewhere, role=Role.SUPERVISOR)  # supervises another cohort
+    former = MembershipFactory(cohort=cohort, user=UserFactory(), role=Role.SUPERVISOR)
+    membership_end(membership=former, ended_by=supervisor)
+
+    readers = {
+        name: mine in reflections_visible_to(user)
+        for name, user in {
+            "ana": ana,
+            "ben (her partner)": ben,
+            "supervisor": supervisor,
+            "admin": admin,
+            "supervisor elsewhere": elsewhere,
+            "former supervisor": former.user,
+        }.items()
+    }
+
+    assert readers == {
+        "ana": True,
+        "ben (her partner)": False,
+        "supervisor": True,
+        "admin": True,
+        "supervisor elsewhere": False,
+        "former supervisor": False,
+    }
 
 
 # --- amendments ------------------------------------------------------------------------------
