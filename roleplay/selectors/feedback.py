@@ -1,6 +1,7 @@
 """Reads of feedback for pages: what a viewer may see of a session's feedback, the perspective
-gap, and a trainee's goal from last time. Everything goes through permissions.feedback_visible_to,
-and reads stored scores: nothing is re-scored on a page view."""
+gap, reflections and a trainee's goal from last time. Everything goes through
+permissions.feedback_visible_to and reflections_visible_to, and reads stored scores: nothing is
+re-scored on a page view."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -317,17 +318,6 @@ def session_feedback(
         supervisor_forms=supervisor_forms,
         manages=manages,
         portrayal_form=portrayal_form,
-    )
-
-
-def goal_for_session(session: Session, trainee: User) -> Reflection | None:
-    """The goal the trainee set after their previous session, if this session is the next one
-    they sit in (shown before it starts, and asked about — "did you try it?" — once it has)."""
-    return (
-        reflections_visible_to(trainee)
-        .filter(_goal_before(session, trainee))
-        .select_related("session")
-        .first()
     )
 
 
