@@ -333,3 +333,33 @@ def test_a_round_chooses_its_forms_and_new_responses_use_them(client, ended, sup
     page = client.get(form_url(session, "client", ben)).content.decode()
     assert "Sam&#x27;s short client form" in page
     assert "Heard?" in page
+
+
+def test_the_goal_shows_on_the_next_session_only_and_never_to_the_partner(
+    client, ended, supervisor, cohort
+):
+    session, ana, ben = ended
+    client_form, therapist_form = client_and_therapist_drafts(session, ana, ben)
+    for form, author in ((client_form, ana), (therapist_form, ben)):
+        feedback.feedback_submit(response=form, author=author, answers=answers_for(form.template))
+    feedback.reflection_save(
+        session=session, trainee=ana, usefulness=5, text="Quiet.", goal="Name the feeling"
+    )
+    following = [
+        booking.session_schedule_directly(
+            pairing=make_pairing(cohort, ana, ben, opens=session.end, name=f"Round {n}"),
+            supervisor=supervisor,
+            start=session.end + timedelta(days=days),
+        )
+        for n, days in (("B", 3), ("C", 6))
+    ]
+
+    def goal_on(user, nxt):
+        client.force_login(user)
+        page = client.get(reverse("session_detail", args=[nxt.pk])).content.decode()
+        return 'id="goal"' in page, "Name the feeling" in page
+
+    assert goal_on(ana, following[0]) == (True, True)
+    assert goal_on(ana, following[1]) == (False, False)  # the next session came in between
+    assert goal_on(ben, following[0]) == (False, False)
+    assert goal_on(ben, session) == (False, False)
