@@ -23,7 +23,7 @@ from .plans import PlanState, TermPlan, TermPlanLock
 from .record import CareFlag, Consent, Note, NoteKind, Recording, RecordingComment
 from .review import SessionReview
 from .rounds import DoNotPair, Pairing, PairingMember, PairingRole, Round, RoundAbsence, RoundStatus
-from .scenarios import Scenario, Skill
+from .scenarios import Scenario, ScenarioTally, Skill
 from .sessions import (
     ACTIVE_SESSION,
     Room,
@@ -81,6 +81,7 @@ __all__ = [
     "RoundAbsence",
     "RoundStatus",
     "Scenario",
+    "ScenarioTally",
     "Session",
     "SessionReview",
     "SessionSeat",

@@ -23,6 +23,7 @@ from roleplay.models import (
     RoundAbsence,
     RoundStatus,
     Scenario,
+    Session,
 )
 from roleplay.permissions import Action, may
 from roleplay.selectors.cohorts import active_trainees
@@ -30,6 +31,7 @@ from roleplay.selectors.rounds import briefs_read
 
 from . import notify
 from .pairing_algorithm import Group, PairingImpossible, TraineeState, suggest_groups
+from .scenario_totals import scenario_totals_rebuild
 from .term_plans import planned_groups
 
 __all__ = ["PairingImpossible"]
@@ -407,9 +409,13 @@ def round_arrange(*, round_: Round, arrangement: Arrangement) -> list[str]:
     existing = {str(p.pk): p for p in Pairing.objects.filter(round=round_)}
     used_slots = {slot for slot, _ in arrangement.members.values()}
     pairing_for: dict[str, Pairing] = {}
+    rescenarioed: dict[int, set[int | None]] = {}
     for slot in sorted(used_slots):
         options = arrangement.options.get(slot, SlotOptions())
         pairing = existing.get(slot) or Pairing(round=round_)
+        new_scenario_id = options.scenario.pk if options.scenario else None
+        if pairing.pk is not None and pairing.scenario_id != new_scenario_id:
+            rescenarioed[pairing.pk] = {pairing.scenario_id, new_scenario_id}
         pairing.scenario = options.scenario
         pairing.client_chooses = options.client_chooses
         pairing.locked = options.locked
@@ -423,6 +429,7 @@ def round_arrange(*, round_: Round, arrangement: Arrangement) -> list[str]:
         PairingMember(pairing=pairing_for[slot], round=round_, trainee_id=user_id, role=role)
         for user_id, (slot, role) in arrangement.members.items()
     )
+    _scenario_totals_follow(rescenarioed)
     if round_.status == RoundStatus.PUBLISHED:
         after = _signatures(round_)
         changed = {u for u in set(before) | set(after) if before.get(u) != after.get(u)}
@@ -563,6 +570,7 @@ def _notify_member(round_: Round, member: PairingMember, group: list, kind: str)
     )
 
 
+@transaction.atomic
 def pairing_choose_scenario(*, pairing: Pairing, trainee: User, scenario: Scenario) -> Pairing:
     """The client-role trainee picks a scenario from the round's set, when the supervisor allowed it."""
     is_client = pairing.members.filter(trainee=trainee, role=PairingRole.CLIENT).exists()
@@ -570,9 +578,22 @@ def pairing_choose_scenario(*, pairing: Pairing, trainee: User, scenario: Scenar
         raise ArrangementRefused(["Only the client-role trainee chooses, and only when allowed."])
     if not pairing.round.scenarios.filter(pk=scenario.pk).exists():
         raise ArrangementRefused(["Choose a scenario from this round's set."])
+    before = pairing.scenario_id
     pairing.scenario = scenario
     pairing.save(update_fields=["scenario"])
+    if before != scenario.pk:
+        _scenario_totals_follow({pairing.pk: {before, scenario.pk}})
     return pairing
+
+
+def _scenario_totals_follow(changed: dict[int, set[int | None]]) -> None:
+    """Pairings (by id) whose scenario changed, with the old and new scenario: if any has a
+    session, its feedback and runs belong to the new scenario now, so both scenarios' totals are
+    rebuilt from scratch (rare: a scenario is normally fixed before anyone meets)."""
+    if not changed or not Session.objects.filter(pairing_id__in=list(changed)).exists():
+        return
+    scenario_ids = {pk for ids in changed.values() for pk in ids if pk is not None}
+    scenario_totals_rebuild(scenario_ids=scenario_ids)
 
 
 @transaction.atomic
