@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from roleplay.models import (
     ACTIVE_SESSION,
+    BriefRead,
     CohortMembership,
     DoNotPair,
     MessageKind,
@@ -301,7 +302,6 @@ def arrangement_check(
     read = briefs_read(
         trainee_ids=[group.therapist for group in groups.values()],
         scenario_ids={scenario.pk for scenario in scenarios.values()},
-        besides=round_,
     )
     for slot, group in groups.items():
         for pair in _pairs(group):
@@ -430,6 +430,7 @@ def round_arrange(*, round_: Round, arrangement: Arrangement) -> list[str]:
         for user_id, (slot, role) in arrangement.members.items()
     )
     _scenario_totals_follow(rescenarioed)
+    briefs_record(round_=round_)
     if round_.status == RoundStatus.PUBLISHED:
         after = _signatures(round_)
         changed = {u for u in set(before) | set(after) if before.get(u) != after.get(u)}
@@ -515,6 +516,7 @@ def round_publish(*, round_: Round) -> int:
     round_.status = RoundStatus.PUBLISHED
     round_.published_at = timezone.now()
     round_.save(update_fields=["status", "published_at"])
+    briefs_record(round_=round_)
     _notify(round_, paired, MessageKind.PAIRING_PUBLISHED)
     return len(paired)
 
@@ -583,7 +585,25 @@ def pairing_choose_scenario(*, pairing: Pairing, trainee: User, scenario: Scenar
     pairing.save(update_fields=["scenario"])
     if before != scenario.pk:
         _scenario_totals_follow({pairing.pk: {before, scenario.pk}})
+    briefs_record(round_=pairing.round)
     return pairing
+
+
+def briefs_record(*, round_: Round) -> None:
+    """Once trainees can see a round, its client and observer seats have shown them their
+    scenario's client brief: record each (trainee, scenario, role) for good, so a later
+    rearrangement cannot hide it from the round editor's "has read the brief" flag."""
+    if round_.status not in (RoundStatus.PUBLISHED, RoundStatus.CLOSED):
+        return
+    shown = PairingMember.objects.filter(
+        round=round_,
+        role__in=[PairingRole.CLIENT, PairingRole.OBSERVER],
+        pairing__scenario__isnull=False,
+    ).values_list("trainee_id", "pairing__scenario_id", "role")
+    BriefRead.objects.bulk_create(
+        [BriefRead(trainee_id=t, scenario_id=s, role=r) for t, s, r in shown],
+        ignore_conflicts=True,
+    )
 
 
 def _scenario_totals_follow(changed: dict[int, set[int | None]]) -> None:

@@ -74,7 +74,9 @@ def submit_or_amend(session, author, about, purpose, **values):
 
 def test_submits_add_and_match_the_recomputation(cohort, supervisor):
     vignette = ScenarioFactory(owner=supervisor)
-    finished(cohort, supervisor, 1, client={"likert": 4}, therapist={"likert": 4}, scenario=vignette)
+    finished(
+        cohort, supervisor, 1, client={"likert": 4}, therapist={"likert": 4}, scenario=vignette
+    )
     finished(cohort, supervisor, 2, client={"likert": 2}, therapist=None, scenario=vignette)
     finished(cohort, supervisor, 3, client=None, therapist=None, scenario=vignette)
 
@@ -102,9 +104,7 @@ def test_an_amendment_replaces_the_earlier_revision_never_adds_to_it(cohort, sup
     assert stored() == recomputed()
 
 
-def test_an_amendment_whose_total_is_not_scorable_takes_the_earlier_total_away(
-    cohort, supervisor
-):
+def test_an_amendment_whose_total_is_not_scorable_takes_the_earlier_total_away(cohort, supervisor):
     cohort.reveal_policy = RevealPolicy.SUPERVISOR
     cohort.save()
     vignette = ScenarioFactory(owner=supervisor)
@@ -167,7 +167,9 @@ def test_the_backfill_rebuilds_totals_written_around_the_services(cohort, superv
     from roleplay.services.scenario_totals import scenario_totals_rebuild
 
     vignette = ScenarioFactory(owner=supervisor)
-    finished(cohort, supervisor, 1, client={"likert": 3}, therapist={"likert": 3}, scenario=vignette)
+    finished(
+        cohort, supervisor, 1, client={"likert": 3}, therapist={"likert": 3}, scenario=vignette
+    )
     expected = stored()
     ScenarioTally.objects.all().delete()
 
@@ -186,9 +188,7 @@ def four_sessions(cohort, supervisor):
     cohort.reveal_policy = RevealPolicy.SUPERVISOR
     cohort.save()
     scenarios = [ScenarioFactory(owner=supervisor) for _ in range(2)]
-    return [
-        finished(cohort, supervisor, n + 1, scenario=scenarios[n % 2]) for n in range(4)
-    ]
+    return [finished(cohort, supervisor, n + 1, scenario=scenarios[n % 2]) for n in range(4)]
 
 
 step = st.tuples(
