@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.apps import apps as installed_apps
+from django.db import transaction
 from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Sum
 
 from roleplay.models import (
@@ -130,10 +131,11 @@ def tallies_from_scratch(apps=installed_apps, scenario_ids: Iterable[int] | None
     return dict(totals)
 
 
+@transaction.atomic
 def scenario_totals_rebuild(apps=installed_apps, scenario_ids: Iterable[int] | None = None) -> int:
     """Write the from-scratch totals over the stored ones (every scenario, or those listed):
     the data migration's backfill, a bulk seed's last step, a pairing whose scenario changed.
-    Returns how many rows were written. Call it inside a transaction to hold the rows' locks."""
+    Returns how many rows were written; the rows stay locked until the caller's transaction ends."""
     Tally = apps.get_model("roleplay", "ScenarioTally")
     Scenario = apps.get_model("roleplay", "Scenario")
     scenarios = Scenario.objects.order_by("pk")
