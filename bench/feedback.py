@@ -4,9 +4,11 @@ review queue and the scenario library, each timed against a floor view in the sa
 Seeds a throwaway copy of the configured database (Django's test database) with bulk writes:
 2,000 trainees in one cohort, paired 1,000 sessions a round, each session with the client's and
 the therapist's submitted responses, their answers (29 a session), stored scores, the reveal and
-the review flags and the scenarios' running totals — the way `feedback_submit` leaves them. It
-seeds 69 rounds by default, about 2,000,000 answers (the issue's size);
-BENCH_FEEDBACK_ROUNDS=1 seeds one round (about 29,000 answers), to compare query counts with.
+the review flags and the scenarios' running totals — the way `feedback_submit` leaves them. The
+default run seeds BENCH_FEEDBACK_ROUNDS=7 rounds (about 200,000 answers, a few minutes);
+BENCH_FEEDBACK_FULL=1 seeds 69 rounds, about 2,000,000 answers (the issue's size; its bulk
+writes took 16 minutes with the 2 cores' load average near 11, too long for every `make bench`);
+BENCH_FEEDBACK_ROUNDS=1 (about 29,000 answers) gives the small size to compare query counts.
 
 Each page is requested through Django's test client (every middleware, no network)
 BENCH_REQUESTS times (default 30), alternating with the floor — the smallest signed-in view,
@@ -30,7 +32,11 @@ from bench.throwaway import create_throwaway_database
 
 N_TRAINEES = 2_000
 FULL_ROUNDS = 69
-ROUNDS = int(os.environ.get("BENCH_FEEDBACK_ROUNDS", str(FULL_ROUNDS)))
+ROUNDS = (
+    FULL_ROUNDS
+    if os.environ.get("BENCH_FEEDBACK_FULL")
+    else int(os.environ.get("BENCH_FEEDBACK_ROUNDS", "7"))
+)
 REQUESTS = max(5, int(os.environ.get("BENCH_REQUESTS", "30")))
 N_SCENARIOS = 20
 MAX_QUERIES = 15
