@@ -7,7 +7,7 @@ the therapist's submitted responses, their answers (29 a session), stored scores
 the review flags and the scenarios' running totals — the way `feedback_submit` leaves them. The
 default run seeds BENCH_FEEDBACK_ROUNDS=7 rounds (about 200,000 answers, a few minutes);
 BENCH_FEEDBACK_FULL=1 seeds 69 rounds, about 2,000,000 answers (the issue's size; its bulk
-writes took 16 minutes with the 2 cores' load average near 11, too long for every `make bench`);
+writes took 15 minutes with the 2 cores' load average near 11, too long for every `make bench`);
 BENCH_FEEDBACK_ROUNDS=1 (about 29,000 answers) gives the small size to compare query counts.
 
 Each page is requested through Django's test client (every middleware, no network)
