@@ -6,9 +6,11 @@ scenario library, each timed against a floor view in the same run.
 Seeds a throwaway copy of the configured database (Django's test database) with bulk writes:
 2,000 trainees in one cohort, paired 1,000 sessions a round, each session with the client's and
 the therapist's submitted responses, their answers (29 a session), stored scores, the reveal and
-the review flags — the way `feedback_submit` leaves them. The default run seeds
-BENCH_FEEDBACK_ROUNDS=7 rounds (about 200,000 answers, a few minutes); BENCH_FEEDBACK_FULL=1
-seeds 69 rounds, about 2,000,000 answers (the issue's size; much longer).
+the review flags and the scenarios' running totals — the way `feedback_submit` leaves them. The
+default run seeds BENCH_FEEDBACK_ROUNDS=7 rounds (about 200,000 answers, a few minutes);
+BENCH_FEEDBACK_FULL=1 seeds 69 rounds, about 2,000,000 answers (the issue's size; its bulk
+writes took 15 minutes with the 2 cores' load average near 11, too long for every `make bench`);
+BENCH_FEEDBACK_ROUNDS=1 (about 29,000 answers) gives the small size to compare query counts.
 
 Each page is requested through Django's test client (every middleware, no network)
 BENCH_REQUESTS times (default 30), alternating with the floor — the smallest signed-in view,
@@ -97,6 +99,7 @@ def seed() -> dict:
         SessionSeat,
         SessionStatus,
     )
+    from roleplay.services.scenario_totals import scenario_totals_rebuild
 
     now = timezone.now().replace(microsecond=0)
     supervisor = User.objects.create_user(
@@ -274,6 +277,9 @@ def seed() -> dict:
             for s in written
         )
         last = {"open": (sessions[0], pairs[0]), "revealed": (sessions[1], pairs[1])}
+    # The scenarios' running totals, as feedback_submit and sessions_complete would have left
+    # them (the data migration's backfill, over everything seeded).
+    scenario_totals_rebuild()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     open_session, (open_client, open_therapist) = last["open"]

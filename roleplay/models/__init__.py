@@ -22,8 +22,17 @@ from .messages import OPTIONAL_KINDS, EmailPreferences, Message, MessageKind, Me
 from .plans import PlanState, TermPlan, TermPlanLock
 from .record import CareFlag, Consent, Note, NoteKind, Recording, RecordingComment
 from .review import SessionReview
-from .rounds import DoNotPair, Pairing, PairingMember, PairingRole, Round, RoundAbsence, RoundStatus
-from .scenarios import Scenario, Skill
+from .rounds import (
+    BriefRead,
+    DoNotPair,
+    Pairing,
+    PairingMember,
+    PairingRole,
+    Round,
+    RoundAbsence,
+    RoundStatus,
+)
+from .scenarios import Scenario, ScenarioTally, Skill
 from .sessions import (
     ACTIVE_SESSION,
     Room,
@@ -40,6 +49,7 @@ __all__ = [
     "OPTIONAL_KINDS",
     "SCORED_KINDS",
     "Aggregate",
+    "BriefRead",
     "CalendarFeed",
     "CareFlag",
     "Cohort",
@@ -81,6 +91,7 @@ __all__ = [
     "RoundAbsence",
     "RoundStatus",
     "Scenario",
+    "ScenarioTally",
     "Session",
     "SessionReview",
     "SessionSeat",

@@ -161,6 +161,30 @@ class PairingMember(models.Model):
         return f"{self.trainee} as {self.get_role_display()}"
 
 
+class BriefRead(models.Model):
+    """A trainee was shown a scenario's client brief: they sat as client or observer in a pairing
+    on it in a round trainees could see (published or closed). Recorded when that happens and
+    kept whatever the pairing becomes later — what was read stays read — so the round editor can
+    flag them when they are given the scenario as therapist (services.pairing.briefs_record)."""
+
+    trainee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=12, choices=PairingRole.choices)
+    first_shown_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trainee", "scenario", "role"], name="brief_read_once_per_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Brief read ({self.get_role_display()})"
+
+
 class DoNotPair(models.Model):
     """A dual relationship the supervisor recorded; the reason is for supervisors' eyes only."""
 

@@ -70,3 +70,27 @@ class Scenario(models.Model):
     def skill_labels(self) -> list[str]:
         labels = dict(Skill.choices)
         return [labels.get(skill, skill) for skill in self.skills]
+
+
+class ScenarioTally(models.Model):
+    """Running totals of what a scenario's sessions said about it, so the library reads one row
+    per scenario instead of aggregating every answer: completed sessions; the therapist-role
+    trainees' portrayal realism answers and the client-role totals as stored at submit — each as
+    count, sum and sum of squares (mean and spread follow) over each form's latest submitted
+    revision. Written only by roleplay.services.scenario_totals, with F() updates in the same
+    transaction as the submit or the completion; `scenario_totals_recompute` rebuilds them from
+    scratch (the data migration and the tests compare with it)."""
+
+    scenario = models.OneToOneField(
+        Scenario, on_delete=models.CASCADE, primary_key=True, related_name="tally"
+    )
+    sessions_run = models.PositiveIntegerField(default=0)
+    realism_n = models.PositiveIntegerField(default=0)
+    realism_sum = models.DecimalField(max_digits=16, decimal_places=1, default=0)
+    realism_sum_sq = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    client_n = models.PositiveIntegerField(default=0)
+    client_sum = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    client_sum_sq = models.DecimalField(max_digits=24, decimal_places=4, default=0)
+
+    def __str__(self) -> str:
+        return f"Totals of scenario {self.scenario_id}"

@@ -5,21 +5,17 @@ given) and each is a fixed number of queries whatever the data size."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db.models import (
-    Avg,
     BooleanField,
     Case,
-    Count,
     DateTimeField,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    StdDev,
     Value,
     When,
 )
@@ -28,19 +24,14 @@ from django.utils import timezone
 from accounts.models import User
 from roleplay.models import (
     CohortMembership,
-    FeedbackAnswer,
-    FeedbackPurpose,
-    FeedbackResponse,
-    FeedbackScore,
-    ResponseState,
     Role,
     Scenario,
+    ScenarioTally,
     Session,
     SessionStatus,
 )
 
 QUEUE_PAGE = 50
-REALISM_KEY = "realism"
 
 
 def _closes_at() -> ExpressionWrapper:
@@ -115,71 +106,34 @@ def review_queue(user: User, *, now: datetime | None = None) -> list[QueueRow]:
     return rows
 
 
-def _superseded(prefix: str) -> Q:
-    """A submitted response with a later submitted revision of the same form."""
-    later = FeedbackResponse.objects.filter(
-        session=OuterRef(f"{prefix}session"),
-        author=OuterRef(f"{prefix}author"),
-        about=OuterRef(f"{prefix}about"),
-        purpose=OuterRef(f"{prefix}purpose"),
-        state=ResponseState.SUBMITTED,
-        revision__gt=OuterRef(f"{prefix}revision"),
-    )
-    return Q(Exists(later))
+def _mean(total: Decimal, n: int) -> Decimal | None:
+    return total / n if n else None
+
+
+def _sample_spread(n: int, total: Decimal, squares: Decimal) -> Decimal | None:
+    """Sample standard deviation from count, sum and sum of squares: √((nΣx² - (Σx)²) / n(n-1)),
+    the numerator exact in decimals (no cancellation error); None below two values."""
+    if n < 2:
+        return None
+    return (max(n * squares - total * total, Decimal(0)) / (n * (n - 1))).sqrt()
 
 
 def scenarios_with_stats(scenarios: QuerySet[Scenario]) -> list[Scenario]:
     """The scenarios, each with: sessions run, mean portrayal realism (the therapist-role
     trainees' answer to the "realism" item), mean client-rated score (the client-role totals
     stored at submit), its spread (their sample standard deviation; it needs two) and how many
-    sessions that rests on. Only each form's latest submitted revision counts.
+    sessions that rests on — only each form's latest submitted revision counting.
 
-    Four queries whatever the library's size: the list, then three aggregates grouped by
-    scenario — sessions, stored client totals, realism answers — each one pass over its rows
-    (per-scenario correlated subqueries would read every row once per scenario)."""
-    listed = list(scenarios)
-    ids = [s.pk for s in listed]
-    run = dict(
-        Session.objects.filter(pairing__scenario__in=ids, status=SessionStatus.COMPLETED)
-        .order_by()
-        .values("pairing__scenario")
-        .annotate(n=Count("pk"))
-        .values_list("pairing__scenario", "n")
-    )
-    scores = {
-        row["response__session__pairing__scenario"]: row
-        for row in FeedbackScore.objects.filter(
-            subscale="",
-            value__isnull=False,
-            response__purpose=FeedbackPurpose.CLIENT,
-            response__state=ResponseState.SUBMITTED,
-            response__session__pairing__scenario__in=ids,
-        )
-        .exclude(_superseded("response__"))
-        .order_by()
-        .values("response__session__pairing__scenario")
-        .annotate(mean=Avg("value"), spread=StdDev("value", sample=True), n=Count("pk"))
-    }
-    realism = dict(
-        FeedbackAnswer.objects.filter(
-            item__key=REALISM_KEY,
-            value__isnull=False,
-            is_na=False,
-            response__purpose=FeedbackPurpose.THERAPIST,
-            response__state=ResponseState.SUBMITTED,
-            response__session__pairing__scenario__in=ids,
-        )
-        .exclude(_superseded("response__"))
-        .order_by()
-        .values("response__session__pairing__scenario")
-        .annotate(mean=Avg("value"))
-        .values_list("response__session__pairing__scenario", "mean")
-    )
+    One query whatever the feedback stored: each scenario's running totals (ScenarioTally, kept
+    by services.scenario_totals) come joined to it."""
+    listed = list(scenarios.select_related("tally"))
     for scenario in listed:
-        score = scores.get(scenario.pk, {})
-        scenario.sessions_run = run.get(scenario.pk, 0)
-        scenario.mean_realism = realism.get(scenario.pk)
-        scenario.mean_client_score = score.get("mean")
-        scenario.client_score_spread = score.get("spread")
-        scenario.client_scores = score.get("n", 0)
+        tally = getattr(scenario, "tally", None) or ScenarioTally()
+        scenario.sessions_run = tally.sessions_run
+        scenario.mean_realism = _mean(tally.realism_sum, tally.realism_n)
+        scenario.mean_client_score = _mean(tally.client_sum, tally.client_n)
+        scenario.client_score_spread = _sample_spread(
+            tally.client_n, tally.client_sum, tally.client_sum_sq
+        )
+        scenario.client_scores = tally.client_n
     return listed

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from roleplay.models import (
+    BriefRead,
     Pairing,
     PairingMember,
     PairingRole,
@@ -52,25 +53,20 @@ def scenario_choices(round_: Round) -> QuerySet[Scenario]:
 
 
 def briefs_read(
-    *, trainee_ids: Iterable[int], scenario_ids: Iterable[int], besides: Round
+    *, trainee_ids: Iterable[int], scenario_ids: Iterable[int]
 ) -> dict[tuple[int, int], list[str]]:
-    """(trainee id, scenario id) → the roles ("client", "observer") in which the trainee was
+    """(trainee id, scenario id) -> the roles ("client", "observer") in which the trainee was
     shown that scenario's client brief, in one query for a whole round.
 
     Shown means a client or observer seat in a pairing of a published or closed round (trainees
-    never see drafts), in any cohort, other than `besides` — the round being edited, whose own
-    pairing is the one being judged. A later round counts too: once published, its brief is
-    readable now. Not knowing whether the page was opened, Dyad assumes it was."""
+    never see drafts), in any cohort — this round's own earlier arrangement and later rounds
+    included — as recorded when it happened (BriefRead, kept whatever the pairing became since).
+    Not knowing whether the page was opened, Dyad assumes it was."""
     rows = (
-        PairingMember.objects.filter(
-            trainee_id__in=list(trainee_ids),
-            pairing__scenario_id__in=list(scenario_ids),
-            role__in=[PairingRole.CLIENT, PairingRole.OBSERVER],
-            round__status__in=SHOWN_TO_TRAINEES,
+        BriefRead.objects.filter(
+            trainee_id__in=list(trainee_ids), scenario_id__in=list(scenario_ids)
         )
-        .exclude(round=besides)
-        .values_list("trainee_id", "pairing__scenario_id", "role")
-        .distinct()
+        .values_list("trainee_id", "scenario_id", "role")
         .order_by()
     )
     read: dict[tuple[int, int], set[str]] = defaultdict(set)

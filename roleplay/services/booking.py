@@ -38,6 +38,7 @@ from . import notify
 from .events import event_record
 from .feedback import feedback_messages_withdraw
 from .pairing import trainees_present
+from .scenario_totals import scenario_totals_sessions_completed
 
 LATE_CANCELLATION = timedelta(hours=24)
 
@@ -484,6 +485,8 @@ def session_mark_no_show(*, session: Session, supervisor: User, absent: list[Use
         raise BookingRefused("Choose who did not come.")
     absent_ids = sorted(seats.values_list("user_id", flat=True))
     seats.update(no_show=True)
+    if session.status == SessionStatus.COMPLETED:  # it no longer counts as run on its scenario
+        scenario_totals_sessions_completed(session_ids=[session.pk], sign=-1)
     session.status = SessionStatus.NO_SHOW
     session.save(update_fields=["status", "updated_at"])
     session.seats.update(active=False)

@@ -48,6 +48,7 @@ from roleplay.permissions import Action, may, may_edit_template
 
 from . import notify
 from .events import event_feedback_submitted, event_revealed, event_reviewed
+from .scenario_totals import scenario_totals_submitted
 
 AMEND_WITHIN = timedelta(hours=24)
 NUDGES = (("24h", timedelta(hours=24)), ("72h", timedelta(hours=72)))
@@ -305,6 +306,7 @@ def feedback_submit(
     response.state = ResponseState.SUBMITTED
     response.submitted_at = timezone.now()
     response.save(update_fields=["state", "submitted_at", "flags", "updated_at"])
+    scenario_totals_submitted(response=response, scenario_id=session.pairing.scenario_id)
     if response.purpose == FeedbackPurpose.SUPERVISOR:
         event_reviewed(session=session, supervisor=author)
     else:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from roleplay.models import (
     ACTIVE_SESSION,
+    BriefRead,
     CohortMembership,
     DoNotPair,
     MessageKind,
@@ -23,6 +24,7 @@ from roleplay.models import (
     RoundAbsence,
     RoundStatus,
     Scenario,
+    Session,
 )
 from roleplay.permissions import Action, may
 from roleplay.selectors.cohorts import active_trainees
@@ -30,6 +32,7 @@ from roleplay.selectors.rounds import briefs_read
 
 from . import notify
 from .pairing_algorithm import Group, PairingImpossible, TraineeState, suggest_groups
+from .scenario_totals import scenario_totals_rebuild
 from .term_plans import planned_groups
 
 __all__ = ["PairingImpossible"]
@@ -299,7 +302,6 @@ def arrangement_check(
     read = briefs_read(
         trainee_ids=[group.therapist for group in groups.values()],
         scenario_ids={scenario.pk for scenario in scenarios.values()},
-        besides=round_,
     )
     for slot, group in groups.items():
         for pair in _pairs(group):
@@ -407,9 +409,13 @@ def round_arrange(*, round_: Round, arrangement: Arrangement) -> list[str]:
     existing = {str(p.pk): p for p in Pairing.objects.filter(round=round_)}
     used_slots = {slot for slot, _ in arrangement.members.values()}
     pairing_for: dict[str, Pairing] = {}
+    rescenarioed: dict[int, set[int | None]] = {}
     for slot in sorted(used_slots):
         options = arrangement.options.get(slot, SlotOptions())
         pairing = existing.get(slot) or Pairing(round=round_)
+        new_scenario_id = options.scenario.pk if options.scenario else None
+        if pairing.pk is not None and pairing.scenario_id != new_scenario_id:
+            rescenarioed[pairing.pk] = {pairing.scenario_id, new_scenario_id}
         pairing.scenario = options.scenario
         pairing.client_chooses = options.client_chooses
         pairing.locked = options.locked
@@ -423,6 +429,8 @@ def round_arrange(*, round_: Round, arrangement: Arrangement) -> list[str]:
         PairingMember(pairing=pairing_for[slot], round=round_, trainee_id=user_id, role=role)
         for user_id, (slot, role) in arrangement.members.items()
     )
+    _scenario_totals_follow(rescenarioed)
+    briefs_record(round_=round_)
     if round_.status == RoundStatus.PUBLISHED:
         after = _signatures(round_)
         changed = {u for u in set(before) | set(after) if before.get(u) != after.get(u)}
@@ -508,6 +516,7 @@ def round_publish(*, round_: Round) -> int:
     round_.status = RoundStatus.PUBLISHED
     round_.published_at = timezone.now()
     round_.save(update_fields=["status", "published_at"])
+    briefs_record(round_=round_)
     _notify(round_, paired, MessageKind.PAIRING_PUBLISHED)
     return len(paired)
 
@@ -563,6 +572,7 @@ def _notify_member(round_: Round, member: PairingMember, group: list, kind: str)
     )
 
 
+@transaction.atomic
 def pairing_choose_scenario(*, pairing: Pairing, trainee: User, scenario: Scenario) -> Pairing:
     """The client-role trainee picks a scenario from the round's set, when the supervisor allowed it."""
     is_client = pairing.members.filter(trainee=trainee, role=PairingRole.CLIENT).exists()
@@ -570,9 +580,40 @@ def pairing_choose_scenario(*, pairing: Pairing, trainee: User, scenario: Scenar
         raise ArrangementRefused(["Only the client-role trainee chooses, and only when allowed."])
     if not pairing.round.scenarios.filter(pk=scenario.pk).exists():
         raise ArrangementRefused(["Choose a scenario from this round's set."])
+    before = pairing.scenario_id
     pairing.scenario = scenario
     pairing.save(update_fields=["scenario"])
+    if before != scenario.pk:
+        _scenario_totals_follow({pairing.pk: {before, scenario.pk}})
+    briefs_record(round_=pairing.round)
     return pairing
+
+
+def briefs_record(*, round_: Round) -> None:
+    """Once trainees can see a round, its client and observer seats have shown them their
+    scenario's client brief: record each (trainee, scenario, role) for good, so a later
+    rearrangement cannot hide it from the round editor's "has read the brief" flag."""
+    if round_.status not in (RoundStatus.PUBLISHED, RoundStatus.CLOSED):
+        return
+    shown = PairingMember.objects.filter(
+        round=round_,
+        role__in=[PairingRole.CLIENT, PairingRole.OBSERVER],
+        pairing__scenario__isnull=False,
+    ).values_list("trainee_id", "pairing__scenario_id", "role")
+    BriefRead.objects.bulk_create(
+        [BriefRead(trainee_id=t, scenario_id=s, role=r) for t, s, r in shown],
+        ignore_conflicts=True,
+    )
+
+
+def _scenario_totals_follow(changed: dict[int, set[int | None]]) -> None:
+    """Pairings (by id) whose scenario changed, with the old and new scenario: if any has a
+    session, its feedback and runs belong to the new scenario now, so both scenarios' totals are
+    rebuilt from scratch (rare: a scenario is normally fixed before anyone meets)."""
+    if not changed or not Session.objects.filter(pairing_id__in=list(changed)).exists():
+        return
+    scenario_ids = {pk for ids in changed.values() for pk in ids if pk is not None}
+    scenario_totals_rebuild(scenario_ids=scenario_ids)
 
 
 @transaction.atomic

@@ -28,6 +28,7 @@ from roleplay.models import (
 )
 
 from . import feedback, notify
+from .scenario_totals import scenario_totals_sessions_completed
 
 TRAINEE_NUDGE_BEFORE = timedelta(days=3)
 SUPERVISOR_NUDGE_BEFORE = timedelta(days=1)
@@ -66,6 +67,7 @@ def sessions_complete(*, now: datetime | None = None) -> int:
     claimed = Session.objects.filter(pk__in=completed, status=SessionStatus.SCHEDULED).update(
         status=SessionStatus.COMPLETED
     )
+    scenario_totals_sessions_completed(session_ids=completed)
     for session in Session.objects.filter(pk__in=completed).select_related(
         "pairing__round__cohort"
     ):
