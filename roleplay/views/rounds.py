@@ -15,7 +15,7 @@ from roleplay.selectors.rounds import round_with_pairings, rounds_of_cohort, sce
 from roleplay.services import pairing as pairing_services
 from roleplay.services import rounds as round_services
 
-from .round_editor import arrangement_from_post, editor_rows
+from .round_editor import arrangement_from_post, editor_rows, scenario_key
 
 
 @login_required
@@ -93,8 +93,9 @@ def _detail_context(
         for trainee_id in warning.trainees:
             by_trainee[trainee_id].append(warning.text)
     scenarios = list(scenario_choices(round_))
-    trainee_rows, pairing_rows = editor_rows(
-        existing=[str(pk) for pk in round_.pairings.order_by("pk").values_list("pk", flat=True)],
+    existing = [str(pk) for pk in round_.pairings.order_by("pk").values_list("pk", flat=True)]
+    rows = editor_rows(
+        existing=existing,
         trainees=trainees,
         absent=absent,
         arrangement=arrangement,
@@ -106,9 +107,10 @@ def _detail_context(
     return context | {
         "present": [(str(t.pk), t.name) for t in trainees if t.pk not in absent],
         "absentees": [trainee for trainee in trainees if trainee.pk in absent],
-        "trainee_rows": trainee_rows,
-        "pairing_rows": pairing_rows,
-        "scenarios": scenarios,
+        "rows": rows,
+        "pairing_ids": ",".join(existing),
+        "scenarios": scenario_key(scenarios),
+        "scenario_ids": ",".join(str(s.pk) for s in scenarios),
         "round_warnings": by_slot.get("", []),
     }
 
@@ -174,13 +176,15 @@ def round_arrange(request, pk: int):
     """The one-page editor: each trainee's pairing number and role, each pairing's scenario and
     lock (see round_editor)."""
     round_ = get_round_for(request.user, pk)
-    arrangement = arrangement_from_post(
+    arrangement, unreadable = arrangement_from_post(
         request.POST,
         trainees=active_trainees(round_.cohort),
         existing={str(pairing_id) for pairing_id in round_.pairings.values_list("pk", flat=True)},
         scenarios={str(s.pk): s for s in scenario_choices(round_)},
     )
     try:
+        if unreadable:
+            raise pairing_services.ArrangementRefused(unreadable)
         warnings = pairing_services.round_arrange(round_=round_, arrangement=arrangement)
     except pairing_services.ArrangementRefused as exc:
         context = _detail_context(request, round_, arrangement=arrangement, refused=exc)
