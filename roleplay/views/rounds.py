@@ -16,6 +16,7 @@ from roleplay.services import pairing as pairing_services
 from roleplay.services import rounds as round_services
 
 from .round_editor import arrangement_from_post, editor_rows, scenario_key
+from .round_editor_html import rows_html
 
 
 @login_required
@@ -107,7 +108,7 @@ def _detail_context(
     return context | {
         "present": [(str(t.pk), t.name) for t in trainees if t.pk not in absent],
         "absentees": [trainee for trainee in trainees if trainee.pk in absent],
-        "rows": rows,
+        "rows_html": rows_html(rows),
         "pairing_ids": ",".join(existing),
         "scenarios": scenario_key(scenarios),
         "scenario_ids": ",".join(str(s.pk) for s in scenarios),
