@@ -106,6 +106,7 @@ def _detail_context(
         trainee_warnings=by_trainee,
     )
     return context | {
+        "names": {t.pk: t.name for t in trainees},  # for the suggestion, without another query
         "present": [(str(t.pk), t.name) for t in trainees if t.pk not in absent],
         "absentees": [trainee for trainee in trainees if trainee.pk in absent],
         "rows_html": rows_html(rows),
@@ -135,8 +136,10 @@ def round_suggest(request, pk: int):
     except pairing_services.PairingImpossible as exc:
         messages.error(request, str(exc))
         return redirect("round_detail", pk=pk)
-    names = {user.pk: user.name for user in active_trainees(round_.cohort)}
-    suggestion = [
+    payload = json.dumps([[g.client, g.therapist, g.observer] for g in groups])
+    context = _detail_context(request, round_, suggestion_payload=payload)
+    names = context.pop("names")
+    context["suggestion"] = [
         {
             "client": names[g.client],
             "therapist": names[g.therapist],
@@ -144,12 +147,7 @@ def round_suggest(request, pk: int):
         }
         for g in groups
     ]
-    payload = json.dumps([[g.client, g.therapist, g.observer] for g in groups])
-    return render(
-        request,
-        "roleplay/round_detail.html",
-        _detail_context(request, round_, suggestion=suggestion, suggestion_payload=payload),
-    )
+    return render(request, "roleplay/round_detail.html", context)
 
 
 @login_required
