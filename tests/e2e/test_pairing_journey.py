@@ -55,9 +55,14 @@ def test_suggest_adjust_publish_then_trainees_see_their_pairing(
 
     # Adjust: give both pairings the scenario, then save. (The page's script made the scenario
     # and role fields selects, named from the row and column.)
-    assert page.get_by_label("Ana role").evaluate("field => field.tagName") == "SELECT"
-    page.get_by_label("Pairing 1 Scenario").select_option(label=f"{scenario.title} (difficulty 1)")
-    page.get_by_label("Pairing 2 Scenario").select_option(label=f"{scenario.title} (difficulty 1)")
+    assert (
+        page.get_by_role("combobox", name="Ana role", exact=True).evaluate("field => field.tagName")
+        == "SELECT"
+    )
+    for n in (1, 2):
+        page.get_by_role("combobox", name=f"Pairing {n} Scenario", exact=True).select_option(
+            label=f"{scenario.title} (difficulty 1)"
+        )
     page.get_by_role("button", name="Save pairings").click()
     expect(page.get_by_role("status")).to_contain_text("Pairings saved.")
 

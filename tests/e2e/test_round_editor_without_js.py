@@ -37,11 +37,14 @@ def test_a_supervisor_without_javascript_sets_roles_and_scenarios_by_typing(
     expect(page.locator("#scenario-key li")).to_have_text(
         ["Empty chair (difficulty 2)", "Grief at work (difficulty 2)"]
     )
-    assert page.get_by_label("Ana role").evaluate("field => field.tagName") == "INPUT"
-    page.get_by_label("Ana role").fill("therapist")
-    page.get_by_label("Ben role").fill("Client")
-    page.get_by_label("Pairing 1 Scenario").fill("2")
-    page.get_by_label("Pairing 1 Locked").check()
+    assert (
+        page.get_by_role("combobox", name="Ana role", exact=True).evaluate("field => field.tagName")
+        == "INPUT"
+    )
+    page.get_by_role("combobox", name="Ana role", exact=True).fill("therapist")
+    page.get_by_role("combobox", name="Ben role", exact=True).fill("Client")
+    page.get_by_role("spinbutton", name="Pairing 1 Scenario", exact=True).fill("2")
+    page.get_by_role("checkbox", name="Pairing 1 Locked", exact=True).check()
     page.get_by_role("button", name="Save pairings").click()
     expect(page.get_by_role("status")).to_contain_text("Pairings saved.")
 
@@ -51,4 +54,4 @@ def test_a_supervisor_without_javascript_sets_roles_and_scenarios_by_typing(
         ana.pk: PairingRole.THERAPIST,
         ben.pk: PairingRole.CLIENT,
     }
-    expect(page.get_by_label("Pairing 1 Scenario")).to_have_value("2")
+    expect(page.get_by_role("spinbutton", name="Pairing 1 Scenario", exact=True)).to_have_value("2")
