@@ -86,7 +86,14 @@ def _detail_context(
     trainees = list(active_trainees(round_.cohort))
     if arrangement is None:
         arrangement = pairing_services.stored_arrangement(round_=round_)
-    warnings = pairing_services.arrangement_check(round_=round_, arrangement=arrangement)[1]
+        existing = list(arrangement.options)  # every pairing of the round, by id
+    else:
+        pairing_ids = round_.pairings.order_by("pk").values_list("pk", flat=True)
+        existing = [str(pk) for pk in pairing_ids]
+    present = [trainee for trainee in trainees if trainee.pk not in absent]
+    warnings = pairing_services.arrangement_check(
+        round_=round_, arrangement=arrangement, present=present
+    )[1]
     by_slot = defaultdict(list)
     by_trainee = defaultdict(list)
     for warning in warnings:
@@ -94,7 +101,6 @@ def _detail_context(
         for trainee_id in warning.trainees:
             by_trainee[trainee_id].append(warning.text)
     scenarios = list(scenario_choices(round_))
-    existing = [str(pk) for pk in round_.pairings.order_by("pk").values_list("pk", flat=True)]
     rows = editor_rows(
         existing=existing,
         trainees=trainees,
@@ -107,7 +113,7 @@ def _detail_context(
     )
     return context | {
         "names": {t.pk: t.name for t in trainees},  # for the suggestion, without another query
-        "present": [(str(t.pk), t.name) for t in trainees if t.pk not in absent],
+        "present": [(str(t.pk), t.name) for t in present],
         "absentees": [trainee for trainee in trainees if trainee.pk in absent],
         "rows_html": rows_html(rows),
         "pairing_ids": ",".join(existing),

@@ -48,7 +48,7 @@ def test_the_editor_page_costs_the_same_queries_at_10_and_200_trainees(
     round_ = paired_round(cohort, size)
     client.force_login(supervisor)
 
-    with django_assert_num_queries(17):  # 16, and the term plan notice's one
+    with django_assert_num_queries(15):  # 14, and the term plan notice's one
         response = client.get(reverse("round_detail", args=[round_.pk]))
 
     assert response.content.decode().count('name="role_') == size
