@@ -1,13 +1,15 @@
 """The one-page round editor, sized for big cohorts: its HTML and its work grow with the cohort,
 not with the cohort's square.
 
-Each trainee row has a pairing *number* and a role; each pairing row lists its members and has a
-scenario *number*: its place in the numbered list of the round's set shown above that table. The
-role and scenario fields are inputs offered their choices by one shared `<datalist>` each, which
-static/js/round_editor.js turns into selects; without JavaScript they post as typed, and a role is
-read by its value or its label in any case. A select on every row repeats its options: a select of
-the whole set on each pairing was 40% of a 200-trainee page, and the role selects a quarter. Every
-row's context is computed here in one pass, so the template never searches.
+The editor is one table with a row per pairing: its members, each with a pairing *number* and a
+role, then the pairing's scenario *number* (its place in the numbered list of the round's set shown
+above the table), client-chooses and lock; trainees in no pairing share a last row. The role and
+scenario fields are inputs offered their choices by one shared `<datalist>` each, which
+static/js/round_editor.js turns into selects; without JavaScript they post as typed, a role read by
+its value or its label in any case, and what cannot be read is refused, not dropped. A select on
+every row repeated its options: the whole set on each pairing was 40% of a 200-trainee page, the
+role selects a quarter (185 KB then, 89 KB now). Every row's context is computed here in one pass,
+so nothing searches; round_editor_html writes the rows.
 
 Pairings are numbered by their position on the page. The hidden `pairings` field lists the ids of
 the existing pairings in that order, so a save maps each number back to the pairing the supervisor
