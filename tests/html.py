@@ -36,6 +36,34 @@ def row_of(response, element_id: str) -> str:
     return _text(row)
 
 
+def item_of(response, element_id: str) -> str:
+    """The text of the innermost list item holding the element with this id."""
+    page = parse_html(response.content.decode())
+    items = [
+        e
+        for e in _elements(page)
+        if e.name == "li" and any(dict(d.attributes).get("id") == element_id for d in _elements(e))
+    ]
+    return _text(items[-1])
+
+
+def names_of_fields(response) -> dict[str, str]:
+    """Each field's accessible name from its aria-labelledby, by the field's name."""
+    page = parse_html(response.content.decode())
+    texts = {dict(e.attributes).get("id"): _text(e) for e in _elements(page)}
+    return {
+        attributes["name"]: " ".join(texts[part] for part in attributes["aria-labelledby"].split())
+        for attributes in (dict(e.attributes) for e in _elements(page))
+        if "aria-labelledby" in attributes and "name" in attributes
+    }
+
+
+def items_of(response, element_id: str) -> list[str]:
+    """The text of each item of the list with this id."""
+    found = _by_id(parse_html(response.content.decode()), element_id)
+    return [_text(child) for child in found.children if isinstance(child, Element)]
+
+
 def options_of(response, element_id: str) -> list[str]:
     select = _by_id(parse_html(response.content.decode()), element_id)
     return [_text(option) for option in _elements(select) if option.name == "option"]

@@ -251,12 +251,14 @@ def _roles(group: Group) -> list[tuple[str, int]]:
 
 
 def arrangement_check(
-    *, round_: Round, arrangement: Arrangement
+    *, round_: Round, arrangement: Arrangement, present: list[User] | None = None
 ) -> tuple[list[str | SlotError], list[ArrangementWarning]]:
     """(errors, warnings) for an arrangement. Errors refuse it (those about one pairing as a
     SlotError); warnings are shown and allowed, each on the rows it concerns (see
-    ArrangementWarning)."""
-    present = {user.pk: user for user in trainees_present(round_)}
+    ArrangementWarning). `present` is trainees_present(round_), when the caller has it already."""
+    if present is None:
+        present = trainees_present(round_)
+    present = {user.pk: user for user in present}
     errors: list[str | SlotError] = []
     warnings: list[ArrangementWarning] = []
     slots: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))

@@ -15,7 +15,8 @@ from roleplay.selectors.rounds import round_with_pairings, rounds_of_cohort, sce
 from roleplay.services import pairing as pairing_services
 from roleplay.services import rounds as round_services
 
-from .round_editor import arrangement_from_post, editor_rows
+from .round_editor import arrangement_from_post, editor_rows, scenario_key
+from .round_editor_html import rows_html
 
 
 @login_required
@@ -85,7 +86,14 @@ def _detail_context(
     trainees = list(active_trainees(round_.cohort))
     if arrangement is None:
         arrangement = pairing_services.stored_arrangement(round_=round_)
-    warnings = pairing_services.arrangement_check(round_=round_, arrangement=arrangement)[1]
+        existing = list(arrangement.options)  # every pairing of the round, by id
+    else:
+        pairing_ids = round_.pairings.order_by("pk").values_list("pk", flat=True)
+        existing = [str(pk) for pk in pairing_ids]
+    present = [trainee for trainee in trainees if trainee.pk not in absent]
+    warnings = pairing_services.arrangement_check(
+        round_=round_, arrangement=arrangement, present=present
+    )[1]
     by_slot = defaultdict(list)
     by_trainee = defaultdict(list)
     for warning in warnings:
@@ -93,8 +101,8 @@ def _detail_context(
         for trainee_id in warning.trainees:
             by_trainee[trainee_id].append(warning.text)
     scenarios = list(scenario_choices(round_))
-    trainee_rows, pairing_rows = editor_rows(
-        existing=[str(pk) for pk in round_.pairings.order_by("pk").values_list("pk", flat=True)],
+    rows = editor_rows(
+        existing=existing,
         trainees=trainees,
         absent=absent,
         arrangement=arrangement,
@@ -104,11 +112,13 @@ def _detail_context(
         trainee_warnings=by_trainee,
     )
     return context | {
-        "present": [(str(t.pk), t.name) for t in trainees if t.pk not in absent],
+        "names": {t.pk: t.name for t in trainees},  # for the suggestion, without another query
+        "present": [(str(t.pk), t.name) for t in present],
         "absentees": [trainee for trainee in trainees if trainee.pk in absent],
-        "trainee_rows": trainee_rows,
-        "pairing_rows": pairing_rows,
-        "scenarios": scenarios,
+        "rows_html": rows_html(rows),
+        "pairing_ids": ",".join(existing),
+        "scenarios": scenario_key(scenarios),
+        "scenario_ids": ",".join(str(s.pk) for s in scenarios),
         "round_warnings": by_slot.get("", []),
     }
 
@@ -132,8 +142,10 @@ def round_suggest(request, pk: int):
     except pairing_services.PairingImpossible as exc:
         messages.error(request, str(exc))
         return redirect("round_detail", pk=pk)
-    names = {user.pk: user.name for user in active_trainees(round_.cohort)}
-    suggestion = [
+    payload = json.dumps([[g.client, g.therapist, g.observer] for g in groups])
+    context = _detail_context(request, round_, suggestion_payload=payload)
+    names = context.pop("names")
+    context["suggestion"] = [
         {
             "client": names[g.client],
             "therapist": names[g.therapist],
@@ -141,12 +153,7 @@ def round_suggest(request, pk: int):
         }
         for g in groups
     ]
-    payload = json.dumps([[g.client, g.therapist, g.observer] for g in groups])
-    return render(
-        request,
-        "roleplay/round_detail.html",
-        _detail_context(request, round_, suggestion=suggestion, suggestion_payload=payload),
-    )
+    return render(request, "roleplay/round_detail.html", context)
 
 
 @login_required
@@ -174,13 +181,15 @@ def round_arrange(request, pk: int):
     """The one-page editor: each trainee's pairing number and role, each pairing's scenario and
     lock (see round_editor)."""
     round_ = get_round_for(request.user, pk)
-    arrangement = arrangement_from_post(
+    arrangement, unreadable = arrangement_from_post(
         request.POST,
         trainees=active_trainees(round_.cohort),
         existing={str(pairing_id) for pairing_id in round_.pairings.values_list("pk", flat=True)},
         scenarios={str(s.pk): s for s in scenario_choices(round_)},
     )
     try:
+        if unreadable:
+            raise pairing_services.ArrangementRefused(unreadable)
         warnings = pairing_services.round_arrange(round_=round_, arrangement=arrangement)
     except pairing_services.ArrangementRefused as exc:
         context = _detail_context(request, round_, arrangement=arrangement, refused=exc)

@@ -53,13 +53,16 @@ def test_suggest_adjust_publish_then_trainees_see_their_pairing(
     page.get_by_role("button", name="Accept these pairs").click()
     expect(page.get_by_role("status")).to_contain_text("2 pairings saved.")
 
-    # Adjust: give both pairings the scenario, then save.
-    page.get_by_label("Scenario of pairing 1").select_option(
-        label=f"{scenario.title} (difficulty 1)"
+    # Adjust: give both pairings the scenario, then save. (The page's script made the scenario
+    # and role fields selects, named from the row and column.)
+    assert (
+        page.get_by_role("combobox", name="Ana role", exact=True).evaluate("field => field.tagName")
+        == "SELECT"
     )
-    page.get_by_label("Scenario of pairing 2").select_option(
-        label=f"{scenario.title} (difficulty 1)"
-    )
+    for n in (1, 2):
+        page.get_by_role("combobox", name=f"Pairing {n} Scenario", exact=True).select_option(
+            label=f"{scenario.title} (difficulty 1)"
+        )
     page.get_by_role("button", name="Save pairings").click()
     expect(page.get_by_role("status")).to_contain_text("Pairings saved.")
 

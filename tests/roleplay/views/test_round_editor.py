@@ -9,7 +9,15 @@ from roleplay.models import Pairing, PairingRole, Role
 from roleplay.services.pairing import Arrangement, SlotOptions, round_arrange, round_publish
 from roleplay.services.rounds import absence_set
 from tests.factories import MembershipFactory, RoundFactory, ScenarioFactory, UserFactory
-from tests.html import form_fields, options_of, row_of, selected_option, text_by_id
+from tests.html import (
+    form_fields,
+    item_of,
+    items_of,
+    names_of_fields,
+    options_of,
+    row_of,
+    text_by_id,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -79,10 +87,12 @@ def test_scenario_choices_are_the_rounds_set(client, supervisor, cohort):
 
     response = open_editor(client, supervisor, round_)
 
-    expected = ["— none yet —", "Grief at work (difficulty 2)"]
+    fields = form_fields(response.content.decode(), containing="scenario_1")
     assert number_of(pairing) == 1
-    assert options_of(response, "scenario_1") == expected
-    assert options_of(response, "scenario_2") == expected  # a new pairing's
+    assert items_of(response, "scenario-key") == ["Grief at work (difficulty 2)"]
+    assert options_of(response, "sc") == ["Grief at work (difficulty 2)"]  # what the inputs offer
+    assert fields["scenario_key"].value == str(in_set.pk)
+    assert (fields["scenario_1"].value, fields["scenario_2"].value) == ("", "")  # 2 is new
 
 
 def test_a_scenario_already_given_stays_a_choice_after_leaving_the_set(client, supervisor, cohort):
@@ -95,12 +105,12 @@ def test_a_scenario_already_given_stays_a_choice_after_leaving_the_set(client, s
 
     response = open_editor(client, supervisor, round_)
 
-    assert options_of(response, f"scenario_{number_of(pairing)}") == [
-        "— none yet —",
+    fields = form_fields(response.content.decode(), containing="scenario_1")
+    assert items_of(response, "scenario-key") == [
         "New one (difficulty 2)",
         "Old one (difficulty 2)",
     ]
-    assert selected_option(response, f"scenario_{number_of(pairing)}") == "Old one (difficulty 2)"
+    assert fields[f"scenario_{number_of(pairing)}"].value == "2"
 
 
 def test_saving_ignores_a_scenario_outside_the_rounds_set(client, supervisor, cohort):
@@ -115,14 +125,15 @@ def test_saving_ignores_a_scenario_outside_the_rounds_set(client, supervisor, co
         f"role_{ana.pk}": CLIENT,
         f"slot_{ben.pk}": "1",
         f"role_{ben.pk}": THERAPIST,
-        "scenario_1": outside.pk,
+        "scenario_1": "1",
+        "scenario_key": str(outside.pk),  # a forged key
     }
 
     client.post(reverse("round_arrange", args=[round_.pk]), data)
     assert Pairing.objects.get(round=round_).scenario is None
 
-    data["scenario_1"] = in_set.pk
-    data["pairing_1"] = Pairing.objects.get(round=round_).pk
+    data["scenario_key"] = f"{in_set.pk}"
+    data["pairings"] = str(Pairing.objects.get(round=round_).pk)
     client.post(reverse("round_arrange", args=[round_.pk]), data)
     assert Pairing.objects.get(round=round_).scenario == in_set
 
@@ -148,13 +159,13 @@ def test_a_repeat_pairings_warning_sits_on_that_pairing(client, supervisor, coho
         "Pairings saved. 2 warnings need a look: each is shown below, where it applies."
     ]
     assert (number_of(first), number_of(second)) == (1, 2)
-    assert row_of(response, "scenario_1").endswith("Ana and Ben have practised together before.")
-    assert row_of(response, "scenario_2").endswith("Cleo and Dan have practised together before.")
-    assert "practised together" not in row_of(response, "scenario_3")  # a new pairing's
+    assert row_of(response, "p1").endswith("Ana and Ben have practised together before.")
+    assert row_of(response, "p2").endswith("Cleo and Dan have practised together before.")
+    assert "practised together" not in row_of(response, "p3")  # a new pairing's
     # Still there on the next visit, not only in the message after saving.
     again = client.get(reverse("round_detail", args=[round_.pk]))
     assert flash_messages(again) == []
-    assert row_of(again, "scenario_1").endswith("Ana and Ben have practised together before.")
+    assert row_of(again, "p1").endswith("Ana and Ben have practised together before.")
 
 
 def test_a_therapist_who_read_the_brief_before_is_warned_on_their_row(client, supervisor, cohort):
@@ -176,12 +187,12 @@ def test_a_therapist_who_read_the_brief_before_is_warned_on_their_row(client, su
     cleo_pairing = Pairing.objects.get(round=round_, members__trainee=cleo)
     ana_warning = "Ana has read the client brief of Grief at work before (as client)."
     cleo_warning = "Cleo has read the client brief of Grief at work before (as observer)."
-    assert row_of(response, f"slot_{ana.pk}").endswith(ana_warning)
-    assert row_of(response, f"scenario_{number_of(ana_pairing)}").endswith(ana_warning)
-    assert row_of(response, f"slot_{cleo.pk}").endswith(cleo_warning)
-    assert row_of(response, f"scenario_{number_of(cleo_pairing)}").endswith(cleo_warning)
+    assert item_of(response, f"n{ana.pk}").endswith(ana_warning)
+    assert row_of(response, f"p{number_of(ana_pairing)}").endswith(ana_warning)
+    assert item_of(response, f"n{cleo.pk}").endswith(cleo_warning)
+    assert row_of(response, f"p{number_of(cleo_pairing)}").endswith(cleo_warning)
     for trainee in (ben, dan):
-        assert "client brief" not in row_of(response, f"slot_{trainee.pk}")
+        assert "client brief" not in item_of(response, f"n{trainee.pk}")
 
 
 def test_playing_therapist_or_a_draft_round_is_not_reading_the_brief(client, supervisor, cohort):
@@ -209,7 +220,8 @@ def test_saving_warns_about_a_read_brief_on_the_scenario_row(client, supervisor,
         f"role_{ana.pk}": THERAPIST,
         f"slot_{ben.pk}": "1",
         f"role_{ben.pk}": CLIENT,
-        "scenario_1": grief.pk,
+        "scenario_1": "1",
+        "scenario_key": str(grief.pk),
     }
 
     response = client.post(reverse("round_arrange", args=[round_.pk]), data, follow=True)
@@ -218,7 +230,7 @@ def test_saving_warns_about_a_read_brief_on_the_scenario_row(client, supervisor,
     assert flash_messages(response) == [
         "Pairings saved. 2 warnings need a look: each is shown below, where it applies."
     ]
-    assert row_of(response, f"scenario_{number_of(pairing)}").endswith(
+    assert row_of(response, f"p{number_of(pairing)}").endswith(
         "Ana and Ben have practised together before. "
         "Ana has read the client brief of Grief at work before (as client)."
     )
@@ -238,10 +250,11 @@ def test_the_editor_costs_the_same_queries_for_one_pairing_or_three(
     client.force_login(supervisor)
     url = reverse("round_detail", args=[round_.pk])
 
-    # Session, user and the page's reads (round, pairings, members, absences, trainees, choices)
-    # plus the warnings' (present trainees, do-not-pair, history, briefs read) and the term plan
-    # notice's: none per row.
-    with django_assert_num_queries(17):
+    # Session, user and the page's reads (round, membership, pairings, members, absences,
+    # trainees, choices) plus the warnings' (do-not-pair, history, briefs read), the unread count
+    # and the term plan notice's: none per row. (17 before the warnings reused the page's
+    # present trainees and the pairing numbers its stored pairings.)
+    with django_assert_num_queries(15):
         response = client.get(url)
 
     assert response.content.decode().count("has read the client brief") == 2 * count
@@ -286,7 +299,7 @@ def test_a_pairing_number_cannot_reach_another_rounds_pairing(client, supervisor
         f"role_{ana.pk}": THERAPIST,
         f"slot_{ben.pk}": "1",
         f"role_{ben.pk}": CLIENT,
-        "pairing_1": theirs.pk,
+        "pairings": str(theirs.pk),
     }
 
     client.post(reverse("round_arrange", args=[round_.pk]), data)
@@ -308,3 +321,68 @@ def test_absence_is_marked_from_one_list_of_those_present(client, supervisor, co
 
     assert options_of(response, "absent-trainee") == ["Ana", "Cleo"]
     assert text_by_id(response, "absentees") == "Ben absent Mark present"
+
+
+# --- typed roles and scenario numbers (the page without JavaScript) ----------------------------
+
+
+def test_a_role_is_read_by_its_value_or_its_label_in_any_case(client, supervisor, cohort):
+    ana, ben = people(cohort, "Ana", "Ben")
+    round_ = RoundFactory(cohort=cohort)
+    client.force_login(supervisor)
+    data = {f"slot_{ana.pk}": "1", f"role_{ana.pk}": " THERAPIST ", f"slot_{ben.pk}": "1"}
+    data[f"role_{ben.pk}"] = "Client"
+
+    client.post(reverse("round_arrange", args=[round_.pk]), data)
+
+    assert sorted(Pairing.objects.get(round=round_).members.values_list("role", flat=True)) == [
+        CLIENT,
+        THERAPIST,
+    ]
+
+
+def test_a_mistyped_role_or_scenario_is_refused_and_kept_on_the_page(client, supervisor, cohort):
+    """A typo must not quietly leave someone unpaired or a pairing without its scenario."""
+    ana, ben = people(cohort, "Ana", "Ben")
+    grief = ScenarioFactory(title="Grief at work", shared=True)
+    round_ = RoundFactory(cohort=cohort)
+    round_.scenarios.set([grief])
+    client.force_login(supervisor)
+    data = {
+        f"slot_{ana.pk}": "1",
+        f"role_{ana.pk}": "Thrapist",
+        f"slot_{ben.pk}": "1",
+        f"role_{ben.pk}": "Client",
+        "scenario_1": "2",
+        "scenario_key": str(grief.pk),
+    }
+
+    response = client.post(reverse("round_arrange", args=[round_.pk]), data)
+
+    assert response.status_code == 200
+    assert not Pairing.objects.filter(round=round_).exists()
+    alert = text_by_id(response, "arrange-errors")
+    assert "Ana: “Thrapist” is not a role. Give client, therapist or observer." in alert
+    assert "Pairing 1: there is no scenario 2 in the list." in alert
+    fields = form_fields(response.content.decode(), containing=f"slot_{ben.pk}")
+    assert (fields[f"slot_{ben.pk}"].value, fields[f"role_{ben.pk}"].value) == ("1", "Client")
+
+
+def test_every_field_has_a_name_from_text_on_the_page(client, supervisor, cohort):
+    """Rows name their fields with aria-labelledby: the trainee's name or the pairing's header,
+    and the column's header."""
+    ana, ben = people(cohort, "Ana", "Ben")
+    round_ = RoundFactory(cohort=cohort)
+    arrange(round_, (ana, ben))
+    (cleo,) = people(cohort, "Cleo")  # joins after the pairing: in no pairing yet
+
+    response = open_editor(client, supervisor, round_)
+
+    names = names_of_fields(response)
+    assert names[f"slot_{ana.pk}"] == "Ana pairing number"
+    assert names[f"role_{cleo.pk}"] == "Cleo role"
+    assert names["scenario_1"] == "Pairing 1 Scenario"
+    assert names["locked_2"] == "Pairing 2 Locked"
+    assert names["chooses_1"] == "Pairing 1 Client chooses"
+    assert item_of(response, f"n{cleo.pk}") == "Cleo"  # in the row of those not in a pairing
+    assert row_of(response, f"n{cleo.pk}").startswith("Not in a pairing")

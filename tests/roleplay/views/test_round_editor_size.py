@@ -48,15 +48,16 @@ def test_the_editor_page_costs_the_same_queries_at_10_and_200_trainees(
     round_ = paired_round(cohort, size)
     client.force_login(supervisor)
 
-    with django_assert_num_queries(17):  # 16, and the term plan notice's one
+    with django_assert_num_queries(15):  # 14, and the term plan notice's one
         response = client.get(reverse("round_detail", args=[round_.pk]))
 
     assert response.content.decode().count('name="role_') == size
 
 
 def test_the_editors_html_grows_linearly_with_the_cohort(client, supervisor, cohort):
-    """Each trainee adds a row and each pairing a row, nothing per pair of them: 1.16 MB at 200
-    trainees before the rebuild. (The issue's goal, under 100 KB, is not met yet: see README.)"""
+    """Each trainee adds a line to their pairing's row and each pairing a row, nothing per pair of
+    them: 1.16 MB at 200 trainees before the first rebuild, 185 KB with a select on every row, 89 KB
+    with a row per pairing and the choices in shared datalists."""
     client.force_login(supervisor)
     small = len(client.get(reverse("round_detail", args=[paired_round(cohort, 10).pk])).content)
     big_round = paired_round(RoundFactory().cohort, 200)
@@ -65,5 +66,5 @@ def test_the_editors_html_grows_linearly_with_the_cohort(client, supervisor, coh
     big = len(client.get(reverse("round_detail", args=[big_round.pk])).content)
 
     per_trainee = (big - small) / 190
-    assert per_trainee < 1_000, f"{per_trainee:,.0f} bytes per trainee"
-    assert big < 200_000, f"{big:,} bytes"
+    assert per_trainee < 450, f"{per_trainee:,.0f} bytes per trainee"
+    assert big < 100_000, f"{big:,} bytes"
