@@ -13,7 +13,7 @@ from django_celery_beat.models import (
     SolarSchedule,
 )
 
-from accounts.admin import time_zone_column
+from accounts.admin import TimeZoneAdminMixin, time_zone_column
 from accounts.models import User
 from roleplay.models import (
     CalendarFeed,
@@ -110,7 +110,7 @@ class MembershipInline(LoadedRowsInline):
 
 
 @admin.register(Cohort)
-class CohortAdmin(admin.ModelAdmin):
+class CohortAdmin(TimeZoneAdminMixin, admin.ModelAdmin):
     list_display = ["name", "term_start", "term_end", time_zone_column, "created_by"]
     list_filter = ["term_start"]
     search_fields = ["name"]
