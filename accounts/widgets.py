@@ -7,6 +7,7 @@ of their time there (issue 10). ``QuickSelectMixin`` writes exactly the same mar
 ``tests/accounts/test_widgets.py`` compares the two byte for byte.
 """
 
+from django import forms
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -43,3 +44,7 @@ class QuickSelectMixin:
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # every part above is escaped
+
+
+class QuickSelect(QuickSelectMixin, forms.Select):
+    pass

@@ -2,13 +2,15 @@
 
 import pytest
 from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 
+from accounts.models import User
 from accounts.timezones import TimeZoneField, TimeZoneSelect, grouped_timezone_choices
-from accounts.widgets import QuickSelectMixin
-
-
-class QuickSelect(QuickSelectMixin, forms.Select):
-    pass
+from accounts.widgets import QuickSelect
+from roleplay.admin import LoadedAutocompleteSelect
+from roleplay.models import CohortMembership
+from tests.factories import UserFactory
 
 
 class TemplateTimeZoneSelect(TimeZoneSelect):
@@ -53,3 +55,18 @@ def test_a_bound_time_zone_field_renders_its_choice_selected():
 
     html = str(Form({"time_zone": "US/Eastern"})["time_zone"])
     assert '<option value="US/Eastern" selected>US/Eastern</option>' in html
+
+
+@pytest.mark.django_db
+def test_the_admins_autocomplete_box_writes_what_the_templates_write():
+    ana = UserFactory(display_name="Ana & <Co>")
+    db_field = CohortMembership._meta.get_field("user")
+    quick = forms.ModelChoiceField(
+        User.objects.all(), widget=LoadedAutocompleteSelect(db_field, admin.site)
+    )
+    ordinary = forms.ModelChoiceField(
+        User.objects.all(), widget=AutocompleteSelect(db_field, admin.site)
+    )
+    for value in (None, ana.pk):
+        html = quick.widget.render("user", value, {"id": "id_user"})
+        assert html == ordinary.widget.render("user", value, {"id": "id_user"})
