@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from roleplay.services.accounts import account_delete, may_delete_account
 
 from .models import AuditEvent, User
+from .timezones import TimeZoneField
 
 
 def _is_programme_admin(request) -> bool:
@@ -16,8 +17,24 @@ def time_zone_column(obj) -> str:
     return obj.time_zone.replace("_", " ")
 
 
+class TimeZoneAdminMixin:
+    """A model admin's ``time_zone`` field as Dyad's own forms offer it: the canonical zones by
+    region (a stored alias stays shown), written without a template per option — Django's select
+    of all ~600 names made the cohort and user change pages the admin's slowest (issue 10)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "time_zone":
+            return TimeZoneField(
+                label=db_field.verbose_name.capitalize(),
+                help_text=db_field.help_text,
+                required=not db_field.blank,
+                initial=db_field.get_default(),
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(TimeZoneAdminMixin, DjangoUserAdmin):
     """Deleting a user here deletes the account the way the person would themselves
     (roleplay.services.accounts.account_delete): the row is anonymised, never removed, so the
     records that protect it do not stop the deletion. Programme admins may do it."""

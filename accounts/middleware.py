@@ -77,7 +77,7 @@ class RequireMFAMiddleware:
         if request.path.startswith(open_paths):
             return False
         second_factors = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
-        return must_use_mfa(user) and not is_mfa_enabled(user, types=second_factors)
+        return must_use_mfa(user, request) and not is_mfa_enabled(user, types=second_factors)
 
 
 class StripNulMiddleware:

@@ -13,8 +13,9 @@ from django_celery_beat.models import (
     SolarSchedule,
 )
 
-from accounts.admin import time_zone_column
+from accounts.admin import TimeZoneAdminMixin, time_zone_column
 from accounts.models import User
+from accounts.widgets import QuickSelect, QuickSelectMixin
 from roleplay.models import (
     CalendarFeed,
     Cohort,
@@ -52,7 +53,7 @@ from roleplay.permissions import feedback_visible_to, reflections_visible_to
 from roleplay.services import invitations as invitation_services
 
 
-class LoadedAutocompleteSelect(AutocompleteSelect):
+class LoadedAutocompleteSelect(QuickSelectMixin, AutocompleteSelect):
     """An autocomplete whose chosen option is labelled from the row's object already joined in.
 
     Django's widget fetches the chosen object again: one query per inline row, 2,000 for a big
@@ -101,6 +102,13 @@ class LoadedRowsInline(admin.TabularInline):
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        """Each row's choice boxes written without a template per option (same HTML)."""
+        field = super().formfield_for_choice_field(db_field, request, **kwargs)
+        if type(field.widget) is forms.Select:
+            field.widget.__class__ = QuickSelect
+        return field
+
 
 class MembershipInline(LoadedRowsInline):
     model = CohortMembership
@@ -111,7 +119,7 @@ class MembershipInline(LoadedRowsInline):
 
 
 @admin.register(Cohort)
-class CohortAdmin(admin.ModelAdmin):
+class CohortAdmin(TimeZoneAdminMixin, admin.ModelAdmin):
     list_display = ["name", "term_start", "term_end", time_zone_column, "created_by"]
     list_filter = ["term_start"]
     search_fields = ["name"]
@@ -200,15 +208,44 @@ class RoundAdmin(admin.ModelAdmin):
     raw_id_fields = ["client_template", "therapist_template", "observer_template"]
 
 
+def people_matching(term: str):
+    """People whose email or name holds `term`: a scan of the small user table, used as a
+    subquery so that a search never joins a big table to every user and de-duplicates it."""
+    return User.objects.filter(Q(email__icontains=term) | Q(display_name__icontains=term))
+
+
+def rounds_matching(term: str):
+    return Round.objects.filter(name__icontains=term)
+
+
 @admin.register(Pairing)
 class PairingAdmin(admin.ModelAdmin):
     list_display = ["pk", "round", "round__cohort", "scenario", "client_chooses", "locked"]
     list_filter = ["locked", "client_chooses"]
+    # What get_search_results searches; listed so that the search box shows.
     search_fields = ["round__name", "members__trainee__email", "members__trainee__display_name"]
+    search_help_text = "A round's name, or a member's name or email address."
     show_full_result_count = False
+    # Newest first by primary key: the model's order (cohort, round, pairing) sorted all 100,000.
+    ordering = ["-pk"]
+    list_per_page = 50  # rendering a row costs more than finding it, at any size
     list_select_related = ["round__cohort", "scenario"]
     autocomplete_fields = ["round", "scenario"]
     inlines = [PairingMemberInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Rounds and people found first (small tables), then their pairings by index: Django's
+        search joined every pairing to its members' users and de-duplicated, 2 s at 100,000."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        # A UNION of two indexed look-ups: an OR of the two made PostgreSQL scan every pairing.
+        found = (
+            PairingMember.objects.filter(trainee__in=people_matching(term))
+            .values("pairing_id")
+            .union(Pairing.objects.filter(round__in=rounds_matching(term)).values("pk"))
+        )
+        return queryset.filter(pk__in=found), False
 
 
 @admin.register(DoNotPair)
@@ -295,6 +332,7 @@ class MessageAdmin(admin.ModelAdmin):
     # A search or filter counts its matches once, not the whole outbox a second time.
     show_full_result_count = False
     list_select_related = ["recipient"]
+    list_per_page = 50  # rendering a row costs more than finding it, at any size
     autocomplete_fields = ["recipient"]
     readonly_fields = ["dedupe_key", "attempts", "last_error", "sending_since", "sent_at"]
 
@@ -333,15 +371,33 @@ class SessionAdmin(admin.ModelAdmin):
         "sequence",
         "late_cancellation",
     ]
-    list_filter = ["status", "late_cancellation"]
+    list_filter = [("start", admin.DateFieldListFilter), "status", "late_cancellation"]
+    # What get_search_results searches; listed so that the search box shows.
     search_fields = ["seats__user__email", "seats__user__display_name", "pairing__round__name"]
+    search_help_text = "A seated person's name or email address, or the round's name."
     show_full_result_count = False  # a year holds 100,000 sessions; a search counts only its own
     list_select_related = ["pairing__round__cohort", "room"]
-    date_hierarchy = "start"
+    # Newest first, by the index on start. A date hierarchy read every session's month first.
+    ordering = ["-start", "-pk"]
+    list_per_page = 50  # rendering a row costs more than finding it, at any size
     inlines = [SessionSeatInline]
     raw_id_fields = ["pairing", "rematch_of"]
     autocomplete_fields = ["room", "proposed_by", "cancelled_by"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_search_results(self, request, queryset, search_term):
+        """People and rounds found first (small tables), then their sessions by index; Django's
+        search joined every session to its seats' users and de-duplicated: 5 s at 100,000."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        # A UNION of two indexed look-ups: an OR of the two made PostgreSQL scan every session.
+        found = (
+            SessionSeat.objects.filter(user__in=people_matching(term))
+            .values("session_id")
+            .union(Session.objects.filter(pairing__round__in=rounds_matching(term)).values("pk"))
+        )
+        return queryset.filter(pk__in=found), False
 
 
 @admin.register(Room)
@@ -406,9 +462,18 @@ class FeedbackTemplateAdmin(admin.ModelAdmin):
     raw_id_fields = ["owner"]
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and FeedbackResponse.objects.filter(template=obj).exists():
+        if obj is not None and self._used(request, obj):
             return False
         return super().has_change_permission(request, obj)
+
+    @staticmethod
+    def _used(request, template) -> bool:
+        """Has the template responses? Asked once per request: the change page asks whether it
+        may change the template six times (the form, the inline, the buttons)."""
+        used = request.__dict__.setdefault("_dyad_templates_used", {})
+        if template.pk not in used:
+            used[template.pk] = FeedbackResponse.objects.filter(template=template).exists()
+        return used[template.pk]
 
 
 class FeedbackAnswerInline(admin.TabularInline):

@@ -1,4 +1,4 @@
-from roleplay.permissions import may_create_cohort
+from roleplay.permissions import may_create_cohort_in
 from roleplay.selectors.notifications import unread_count
 
 
@@ -8,6 +8,6 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "nav_may_create_cohort": may_create_cohort(user),
+        "nav_may_create_cohort": may_create_cohort_in(request),
         "nav_unread": unread_count(user),
     }

@@ -70,6 +70,8 @@ def may(user: User, action: Action, obj) -> bool:
         raise TypeError(f"No permission rule for {type(obj).__name__}")
     if user.is_programme_admin:
         return True
+    if action == Action.APPOINT:
+        return False  # programme admins only: no need to read the user's role
     return may_in_role(user, action, _role_in(user, obj))
 
 
@@ -116,11 +118,22 @@ def may_use_library(user: User) -> bool:
     return may_create_cohort(user)
 
 
-def must_use_mfa(user: User) -> bool:
+def may_create_cohort_in(request) -> bool:
+    """may_create_cohort for the signed-in user, asked once per request: the two-factor
+    middleware and the navigation both need it (a query each otherwise). A view that changes the
+    answer redirects (post/redirect/get), so the next request asks again."""
+    if not hasattr(request, "_dyad_may_create_cohort"):
+        request._dyad_may_create_cohort = may_create_cohort(request.user)
+    return request._dyad_may_create_cohort
+
+
+def must_use_mfa(user: User, request=None) -> bool:
     """Whose account needs a second factor when DYAD_REQUIRE_MFA is on: programme admins, staff,
     people who may create cohorts and anyone supervising a cohort now (a former supervisor whose
     memberships have all ended no longer sees trainees' feedback, so is not asked)."""
-    return user.is_staff or may_create_cohort(user)
+    return user.is_staff or (
+        may_create_cohort_in(request) if request is not None else may_create_cohort(user)
+    )
 
 
 def get_cohort_for(user: User, pk: int, action: Action = Action.VIEW) -> Cohort:
@@ -190,16 +203,23 @@ def may_read_brief_of(user: User, scenario: Scenario) -> bool:
     return not scenarios_hidden_from(user).filter(pk=scenario.pk).exists()
 
 
-def may_read_brief(user: User, pairing: Pairing) -> bool:
+def may_read_brief(
+    user: User, pairing: Pairing, *, members: list | None = None, manages: bool | None = None
+) -> bool:
     """The client brief is for the client-role trainee, an observer and supervisors — never for
-    a therapist on the scenario (see scenarios_hidden_from), whatever page, feed or export asks."""
+    a therapist on the scenario (see scenarios_hidden_from), whatever page, feed or export asks.
+    A page that has read the pairing's `members`, or whether the user `manages` its cohort,
+    passes them in so they are not read again."""
     if pairing.scenario is None or not may_read_brief_of(user, pairing.scenario):
         return False
-    if may(user, Action.MANAGE, pairing.round.cohort):
+    if manages is None:
+        manages = may(user, Action.MANAGE, pairing.round.cohort)
+    if manages:
         return True
-    return pairing.members.filter(
-        trainee=user, role__in=[PairingRole.CLIENT, PairingRole.OBSERVER]
-    ).exists()
+    readers = [PairingRole.CLIENT, PairingRole.OBSERVER]
+    if members is not None:
+        return any(m.trainee_id == user.pk and m.role in readers for m in members)
+    return pairing.members.filter(trainee=user, role__in=readers).exists()
 
 
 def scenarios_visible_to(user: User) -> QuerySet[Scenario]:

@@ -149,7 +149,11 @@ class Session(models.Model):
                 name="session_one_active_per_pairing",
             ),
         ]
-        indexes = [models.Index(fields=["status", "start"])]
+        indexes = [
+            models.Index(fields=["status", "start"]),
+            # The admin's session list, newest first, at 100,000 sessions (issue 10).
+            models.Index(fields=["start"], name="session_start_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Session {self.pk} ({self.get_status_display()}) {self.start:%Y-%m-%d %H:%M}"

@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from roleplay.models import (
@@ -23,14 +23,24 @@ def _blocks(hours) -> list[WeeklyBlock]:
     return [WeeklyBlock(weekday=h.weekday, start=h.start, end=h.end) for h in hours]
 
 
-def booking_suggestions(pairing: Pairing, *, now: datetime | None = None) -> list[datetime]:
+def booking_suggestions(
+    pairing: Pairing, *, now: datetime | None = None, members: list | None = None
+) -> list[datetime]:
     """Starts (UTC) inside the booking window when every member is free, has no other session
-    within the round's buffer, and the cohort allows sessions — in a bounded number of queries."""
+    within the round's buffer, and the cohort allows sessions — in a bounded number of queries.
+    `members` are the pairing's members with their trainees, when the caller has them already."""
     now = now or timezone.now()
     round_ = pairing.round
-    members = [m.trainee for m in pairing.members.select_related("trainee")]
+    if members is None:
+        members = list(pairing.members.select_related("trainee"))
+    members = [m.trainee for m in members]
     ids = [user.pk for user in members]
-    hours = WeeklyHours.objects.filter(user_id__in=ids)
+    # The members' own hours and the cohort's allowed hours in one read (a row has one or the other).
+    every_hours = list(
+        WeeklyHours.objects.filter(Q(user_id__in=ids) | Q(cohort_id=round_.cohort_id))
+    )
+    hours = [h for h in every_hours if h.user_id is not None]
+    cohort_hours = [h for h in every_hours if h.user_id is None]
     away = Unavailability.objects.filter(user_id__in=ids, end__gt=now, start__lt=round_.closes)
     busy = SessionSeat.objects.filter(user_id__in=ids, active=True, end__gt=now)
     people = [
@@ -48,7 +58,7 @@ def booking_suggestions(pairing: Pairing, *, now: datetime | None = None) -> lis
         window=(round_.opens, round_.closes),
         duration=timedelta(minutes=round_.session_minutes),
         buffer=timedelta(minutes=round_.buffer_minutes),
-        allowed=_blocks(WeeklyHours.objects.filter(cohort_id=round_.cohort_id)),
+        allowed=_blocks(cohort_hours),
         allowed_zone=round_.cohort.time_zone,
         step=SUGGESTION_STEP,
         not_before=now + timedelta(hours=round_.guard_hours),

@@ -1,7 +1,17 @@
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from roleplay.models import Cohort, CohortMembership, Invitation, Role
+from roleplay.models import Cohort, CohortMembership, Invitation, Role, SessionSeat
 from roleplay.permissions import cohorts_visible_to
 
 _active = Q(memberships__ended_at__isnull=True)
@@ -27,25 +37,34 @@ def cohorts_for_dashboard(user: User) -> QuerySet[Cohort]:
     )
 
 
-def cohort_with_members(cohort_id: int) -> Cohort:
-    """A cohort with its active members (and their users) prefetched for the cohort page."""
+def cohort_with_members(cohort: Cohort) -> Cohort:
+    """The cohort with its active members (and their users) as ``active_members``, each with
+    ``no_show_count``, the seats they missed in this cohort's sessions — for the cohort page.
+
+    The count is a subquery per member (one index probe by user) rather than a join of every
+    member's seats to their sessions, pairings and rounds: the join made PostgreSQL scan the
+    session and pairing tables whole, 70 ms for a 200-trainee cohort on the bench's large seed."""
+    missed = (
+        SessionSeat.objects.filter(
+            user_id=OuterRef("user_id"),
+            no_show=True,
+            session__pairing__round__cohort_id=cohort.pk,
+        )
+        .order_by()
+        .values("user_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
     members = (
         CohortMembership.objects.active()
         .select_related("user")
-        .annotate(
-            no_show_count=Count(
-                "user__seats",
-                filter=Q(
-                    user__seats__no_show=True,
-                    user__seats__session__pairing__round__cohort_id=cohort_id,
-                ),
-            )
-        )
+        .annotate(no_show_count=Coalesce(Subquery(missed, output_field=IntegerField()), 0))
         .order_by("user__display_name", "user__email")
     )
-    return Cohort.objects.prefetch_related(
-        Prefetch("memberships", queryset=members, to_attr="active_members")
-    ).get(pk=cohort_id)
+    prefetch_related_objects(
+        [cohort], Prefetch("memberships", queryset=members, to_attr="active_members")
+    )
+    return cohort
 
 
 def members_by_role(cohort: Cohort) -> dict[str, list[CohortMembership]]:

@@ -42,7 +42,7 @@ def cohort_detail(request, pk: int):
 
 def _cohort_page(request, cohort, *, appoint_form=None):
     """The cohort page; a refused appointment passes its bound form back in, with its errors."""
-    cohort = cohort_with_members(cohort.pk)
+    cohort = cohort_with_members(cohort)
     manages = may(request.user, Action.MANAGE, cohort)
     context = {
         "cohort": cohort,
