@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("roleplay", "0027_term_plan"),
+        ("roleplay", "0031_scenario_tally_and_briefs_read"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
