@@ -61,6 +61,9 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from roleplay.planning.local_search import RoundSpec, repeat_free_prefix
+from roleplay.planning.roles import assign_roles
+from roleplay.planning.triads import fair_triads
 from roleplay.services.pairing_algorithm import (
     Group,
     PairingImpossible,
@@ -314,15 +317,18 @@ class _Model:
                 )
             odd = len(present) % 2 == 1
             roles = ("client", "therapist", "observer") if odd else ("client", "therapist")
+            partners_of: dict[int, list] = {tid: [] for tid in present}
             for a, b in itertools.combinations(present, 2):
                 pair = frozenset((a, b))
                 if pair not in self.forbidden:
-                    self.x[r, pair] = m.NewBoolVar(f"x{r}_{a}_{b}")
+                    self.x[r, pair] = v = m.NewBoolVar(f"x{r}_{a}_{b}")
+                    partners_of[a].append(v)
+                    partners_of[b].append(v)
             for tid in present:
                 for role in roles:
                     self.role[r, tid, role] = m.NewBoolVar(f"{role[0]}{r}_{tid}")
                 m.AddExactlyOne(self.role[r, tid, role] for role in roles)
-                partners = [v for (rr, pair), v in self.x.items() if rr == r and tid in pair]
+                partners = partners_of[tid]
                 if odd:
                     self.triad[r, tid] = t = m.NewBoolVar(f"t{r}_{tid}")
                     if r in self.fixed_triads:
@@ -334,8 +340,9 @@ class _Model:
             if odd:
                 m.Add(sum(self.triad[r, tid] for tid in present) == 3)
                 m.Add(sum(self.role[r, tid, "observer"] for tid in present) == 1)
-            for (rr, pair), v in list(self.x.items()):
-                if rr != r:
+            for pair in map(frozenset, itertools.combinations(present, 2)):
+                v = self.x.get((r, pair))
+                if v is None:
                     continue
                 a, b = sorted(pair)
                 if odd:
@@ -444,9 +451,9 @@ def _solver(seconds: float, stop_at: int | None = None) -> tuple[cp_model.CpSolv
 # --------------------------------------------------------------------------- the search
 
 
-def plan_term(problem: TermProblem, time_limit: float = 30.0) -> TermPlan:
+def plan_term(problem: TermProblem, time_limit: float = 30.0, seed: int = 0) -> TermPlan:
     """Lay out every remaining round (see the module docstring). ``time_limit`` in seconds bounds
-    the solver; the best plan found by then is used."""
+    the search; the best plan found by then is used. ``seed`` seeds the local search."""
     deadline = time.monotonic() + time_limit
     first = len(problem.held)
     if first >= problem.rounds:
@@ -461,13 +468,21 @@ def plan_term(problem: TermProblem, time_limit: float = 30.0) -> TermPlan:
     if best is not None:
         horizon = problem.rounds if best.first_repeat is None else best.first_repeat - 1
 
-    # (a) The horizon: from the counting bound down, a schedule of rounds first..target-1 with
-    # no repeat; minimising the repeats in it guides the search when one is hard to find. The
-    # triads follow a fair rotation first; if that rules the target out, they are set free.
+    # (a) The horizon. First the local search (``local_search.py``) over a fair triad rotation,
+    # up to the counting bound; it usually gets there in well under a second.
     target = counting_bound(problem)
-    rotation = triad_rotation(problem, time_limit * 0.1) or {}
-    rotated = _rotated_start(problem, rotation) if rotation else None
+    rotation = _rotation(problem, seed)
     prefix: list[list[Group]] | None = None
+    found = _local_prefix(problem, target, rotation, seed, time.monotonic() + time_limit * 0.4)
+    if found and first + len(found) > horizon:
+        horizon, prefix = first + len(found), found
+    rotated = None
+    if rotation and target > horizon:
+        rotated = _rotated_start(problem, rotation)
+    # Then CP-SAT, from the bound down, when the local search fell short: a model of the rounds
+    # up to the target minimises their repeats and stops at zero; a proof that zero is
+    # impossible lowers the target (this settles small cohorts, e.g. 5 and 7). The triads follow
+    # the rotation first; if that rules the target out, they are set free.
     phase_end = deadline - time_limit * (1 - _HORIZON_SHARE)
     while target > horizon and time.monotonic() < phase_end:
         # With a rotation, half the phase: the other half is kept for free triads.
@@ -494,11 +509,13 @@ def plan_term(problem: TermProblem, time_limit: float = 30.0) -> TermPlan:
     candidates = []
     start = _start(problem, prefix, rotated or baseline, rotation)
     for triads in (rotation, {}) if rotation else ({},):
+        if time.monotonic() >= deadline:
+            break
         model = _Model(problem, problem.rounds, triads=triads)
         _whole_term_objective(model, horizon)
         if start is not None:
             model.hint(start)
-        seconds = max(deadline - time.monotonic(), 1.0)
+        seconds = max(deadline - time.monotonic(), 0.5)
         solver, stop = _solver(seconds, stop_at=_W_REPEAT * _repeats_lower_bound(problem))
         status = solver.Solve(model.m, stop)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -512,6 +529,57 @@ def plan_term(problem: TermProblem, time_limit: float = 30.0) -> TermPlan:
     if best is None:
         raise fallback_error or PairingImpossible("No valid plan exists for the term.")
     return best
+
+
+def _rotation(problem: TermProblem, seed: int) -> dict[int, tuple[int, ...]]:
+    """The fair triad rotation (``triads.py``) for the rounds to come."""
+    held = list(problem.held)
+    last = _triad_turns(held[-1:]) if held else Counter()
+    return fair_triads(
+        {r: problem.present(r) for r in range(len(held), problem.rounds)},
+        {r: [g.members() for g in groups] for r, groups in problem.locked.items()},
+        _triad_turns(held),
+        set(last),
+        {p for groups in held for g in groups for p in _pairs(g)},
+        problem.forbidden,
+        seed=seed,
+        until=counting_bound(problem),
+    )
+
+
+def _local_prefix(problem: TermProblem, target: int, rotation, seed: int, deadline: float):
+    """The longest repeat-free run of rounds to come (up to ``target``) the local search finds,
+    with roles, or None. Stops at the first round it cannot model (an odd number present and
+    no triad chosen)."""
+    first = len(problem.held)
+    met = {p for groups in problem.held for g in groups for p in _pairs(g)}
+    specs = []
+    for r in range(first, target):
+        fixed = [g.members() for g in problem.locked.get(r, ())]
+        if r in rotation and not any(len(g) == 3 for g in fixed):
+            fixed.append(tuple(rotation[r]))
+        taken = {x for g in fixed for x in g}
+        free = [x for x in problem.present(r) if x not in taken]
+        if len(free) % 2 or taken - set(problem.present(r)):
+            break
+        specs.append(RoundSpec(fixed, free))
+    if not specs:
+        return None
+    found = repeat_free_prefix(
+        [tid for tid, _ in problem.trainees],
+        specs,
+        met,
+        {frozenset(p) for p in problem.forbidden},
+        deadline=deadline,
+        seed=seed,
+        seed_rounds=_round_robin_seed(problem, len(specs)),
+    )
+    if not found:
+        return None
+    balance = Counter(_turns(problem.held, "client"))
+    balance.subtract(_turns(problem.held, "therapist"))
+    locked = {r - first: groups for r, groups in problem.locked.items() if r >= first}
+    return assign_roles(found, balance, _turns(problem.held, "observer"), locked)
 
 
 def _horizon_search(problem: TermProblem, target: int, rotation, start, seconds: float):
@@ -706,3 +774,42 @@ def _spread(m: cp_model.CpModel, counts: dict, weight: int, terms: list, slack: 
     over = m.NewIntVar(0, 10_000, "")
     m.Add(over >= top - bottom - slack)
     terms.append(weight * over)
+
+
+def _round_robin_seed(problem: TermProblem, count: int) -> list[list[tuple[int, int]]]:
+    """Dyads to start the local search's rounds from: the circle-method round robin over the
+    cohort (with a stand-in when odd), its first round laid on the last round held (its dyads,
+    a triad's first two members, everyone else paired in cohort order) so that an even cohort
+    whose first round was edited continues as a round robin. Pairs with the stand-in are left
+    out; the search pairs the rest itself."""
+    ids: list[int | None] = [tid for tid, _ in problem.trainees]
+    if len(ids) % 2:
+        ids.append(None)
+    size = len(ids)
+    if size < 4:
+        return []
+    if problem.held:
+        pairs: list[tuple[int | None, int | None]] = []
+        placed: set[int | None] = set()
+        for g in problem.held[-1]:
+            a, b = g.client, g.therapist
+            if a in ids and b in ids:
+                pairs.append((a, b))
+                placed.update((a, b))
+        rest = [x for x in ids if x not in placed]
+        pairs += list(zip(rest[::2], rest[1::2], strict=True))
+    else:
+        pairs = [(ids[-1], ids[0])] + [(ids[k], ids[size - 1 - k]) for k in range(1, size // 2)]
+    # Position p of the circle holds label[p]; position size - 1 is the fixed one.
+    label: list[int | None] = [None] * size
+    label[size - 1], label[0] = pairs[0]
+    for k, (a, b) in enumerate(pairs[1:], start=1):
+        label[k], label[size - 1 - k] = a, b
+    m = size - 1
+    rounds = []
+    for offset in range(count):
+        i = (offset + (1 if problem.held else 0)) % m
+        factor = [(label[size - 1], label[i])]
+        factor += [(label[(i + j) % m], label[(i - j) % m]) for j in range(1, size // 2)]
+        rounds.append([(a, b) for a, b in factor if a is not None and b is not None])
+    return rounds
