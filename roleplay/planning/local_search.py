@@ -40,7 +40,7 @@ class RoundSpec:
 
 
 class _Round:
-    __slots__ = ("pairs", "where", "fixed")
+    __slots__ = ("fixed", "pairs", "where")
 
     def __init__(self, fixed, pairs, n):
         self.fixed = fixed
@@ -61,9 +61,12 @@ def repeat_free_prefix(
     seed: int = 0,
     stall: int = 40_000,
     seed_rounds: Sequence[Sequence[tuple[int, int]]] = (),
+    banned: dict[int, Collection[frozenset[int]]] | None = None,
 ) -> list[list[tuple[int, ...]]]:
     """The longest run of rounds found (from ``specs[0]``) with no conflict: each round a list
-    of groups (the fixed ones first, then dyads). ``[]`` when even the first round conflicts."""
+    of groups (the fixed ones first, then dyads). ``[]`` when even the first round conflicts.
+    ``banned``: round -> pairs that may not be a dyad in it (two people whose next role is
+    forced to be the same); each such dyad counts as a conflict."""
     index = {p: i for i, p in enumerate(people)}
     n = len(people)
     rng = random.Random(seed)
@@ -73,6 +76,12 @@ def repeat_free_prefix(
         cnt[a][b] += 1
         cnt[b][a] += 1
     state = _State(n, cnt, rng)
+    for r, pairs in (banned or {}).items():
+        keys = set()
+        for pair in pairs:
+            a, b = (index[x] for x in pair)
+            keys.add(state._key(a, b))
+        state.banned[r] = keys
     best: list[list[tuple[int, ...]]] = []
     for k, spec in enumerate(specs):
         fixed = [tuple(index[x] for x in g) for g in spec.fixed]
@@ -104,6 +113,8 @@ class _State:
         self.slot: dict[int, int] = {}
         self.occ: dict[int, set[int]] = {}  # key -> rounds where it is a movable dyad
         self.it = 0
+        self.banned: dict[int, set[int]] = {}
+        self.bad: list[tuple[int, int]] = []  # (round, key) of banned dyads placed
         # Pairs no move can undo: met before, do-not-pair, and the fixed groups' pairs.
         self.pinned = {a * n + b for a in range(n) for b in range(a + 1, n) if cnt[a][b]}
 
@@ -136,11 +147,19 @@ class _State:
 
     def _place(self, r: int, a: int, b: int) -> None:
         self._add(a, b)
-        self.occ.setdefault(self._key(a, b), set()).add(r)
+        key = self._key(a, b)
+        self.occ.setdefault(key, set()).add(r)
+        if key in self.banned.get(r, ()):
+            self.excess += 1
+            self.bad.append((r, key))
 
     def _unplace(self, r: int, a: int, b: int) -> None:
         self._remove(a, b)
-        self.occ[self._key(a, b)].discard(r)
+        key = self._key(a, b)
+        self.occ[key].discard(r)
+        if key in self.banned.get(r, ()):
+            self.excess -= 1
+            self.bad.remove((r, key))
 
     # -- rounds
     def add_round(self, fixed, free, hint) -> bool:
@@ -162,9 +181,10 @@ class _State:
                 left -= {a, b}
         rest = sorted(left)
         self.rng.shuffle(rest)
+        ban = self.banned.get(r, ())
         while rest:
             a = rest.pop()
-            b = min(rest, key=lambda x: self.cnt[a][x])
+            b = min(rest, key=lambda x: self.cnt[a][x] + (self._key(a, x) in ban))
             rest.remove(b)
             pairs.append([a, b])
         self.rounds.append(_Round(fixed, pairs, self.n))
@@ -186,28 +206,38 @@ class _State:
             since += 1
             if since > stall or (self.it & 255 == 0 and time.monotonic() >= deadline):
                 return False
-            key = self.conflicts[rng.randrange(len(self.conflicts))]
-            rounds = self.occ.get(key)
-            if not rounds:
-                # Only fixed groups hold this pair: it cannot move. Try another conflict.
-                if all(not self.occ.get(k) for k in self.conflicts):
-                    return False
-                continue
-            r = rng.choice(tuple(rounds))
+            if self.bad and (not self.conflicts or rng.random() < 0.5):
+                r, key = self.bad[rng.randrange(len(self.bad))]
+            else:
+                key = self.conflicts[rng.randrange(len(self.conflicts))]
+                rounds = self.occ.get(key)
+                if not rounds:
+                    # Only fixed groups hold this pair: it cannot move. Try another conflict.
+                    if not self.bad and all(not self.occ.get(k) for k in self.conflicts):
+                        return False
+                    continue
+                r = rng.choice(tuple(rounds))
             a, b = divmod(key, n)
             rd = self.rounds[r]
             tabu = self.tabu[r]
+            ban = self.banned.get(r)
             i = rd.where[a]
             ca, cb = cnt[a], cnt[b]
             it = self.it
             best_delta = 1 << 30
             choices: list[tuple[int, int, int]] = []
+            gone = -(ca[b] >= 2) - (ban is not None and key in ban)
             for j, (c, d) in enumerate(rd.pairs):
                 if j == i:
                     continue
-                base = -1 - (cnt[c][d] >= 2)
+                base = gone - (cnt[c][d] >= 2)
+                if ban:
+                    base -= (c * n + d if c < d else d * n + c) in ban
                 for x, y in ((c, d), (d, c)):
                     delta = base + (ca[x] >= 1) + (cb[y] >= 1)
+                    if ban:
+                        delta += (a * n + x if a < x else x * n + a) in ban
+                        delta += (b * n + y if b < y else y * n + b) in ban
                     if delta > best_delta:
                         continue
                     if (

@@ -565,6 +565,8 @@ def _local_prefix(problem: TermProblem, target: int, rotation, seed: int, deadli
         specs.append(RoundSpec(fixed, free))
     if not specs:
         return None
+    balance = Counter(_turns(problem.held, "client"))
+    balance.subtract(_turns(problem.held, "therapist"))
     found = repeat_free_prefix(
         [tid for tid, _ in problem.trainees],
         specs,
@@ -573,13 +575,39 @@ def _local_prefix(problem: TermProblem, target: int, rotation, seed: int, deadli
         deadline=deadline,
         seed=seed,
         seed_rounds=_round_robin_seed(problem, len(specs)),
+        banned=_forced_clashes(specs, balance),
     )
-    if not found:
-        return None
-    balance = Counter(_turns(problem.held, "client"))
-    balance.subtract(_turns(problem.held, "therapist"))
     locked = {r - first: groups for r, groups in problem.locked.items() if r >= first}
-    return assign_roles(found, balance, _turns(problem.held, "observer"), locked)
+    observed = _turns(problem.held, "observer")
+    # Roles nearly always follow (see roles.py); if a forced role clashes, a shorter run may not.
+    for length in range(len(found), 0, -1):
+        with_roles = assign_roles(found[:length], balance, observed, locked)
+        if with_roles is not None:
+            return with_roles
+    return None
+
+
+def _forced_clashes(specs: Sequence[RoundSpec], balance: Counter) -> dict[int, set]:
+    """offset -> pairs of people whose first turn there is forced to the same role (both have
+    been client once more than therapist, or both therapist): they cannot be a dyad in it."""
+    first_free: dict[int, int] = {}
+    seen: set[int] = set()
+    for offset, spec in enumerate(specs):
+        for group in spec.fixed:
+            seen.update(group)
+        for tid in spec.free:
+            if tid not in seen:
+                first_free[tid] = offset
+        seen.update(spec.free)
+    banned: dict[int, set] = {}
+    by_round: dict[tuple[int, int], list[int]] = {}
+    for tid, offset in first_free.items():
+        if balance[tid] in (1, -1):
+            by_round.setdefault((offset, balance[tid]), []).append(tid)
+    for (offset, _), people in by_round.items():
+        pairs = banned.setdefault(offset, set())
+        pairs.update(frozenset(p) for p in itertools.combinations(people, 2))
+    return banned
 
 
 def _horizon_search(problem: TermProblem, target: int, rotation, start, seconds: float):
@@ -603,74 +631,6 @@ def _horizon_search(problem: TermProblem, target: int, rotation, start, seconds:
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return model.read(solver)
     return None
-
-
-def triad_rotation(problem: TermProblem, seconds: float) -> dict[int, tuple[int, ...]] | None:
-    """Who sits in the triad in each round to come: counts over the term within one of each
-    other, nobody twice in a row when avoidable, no two trainees together in two triads, and
-    the locked triads kept. None when nothing is found in ``seconds``."""
-    m = cp_model.CpModel()
-    t: dict[tuple[int, int], cp_model.IntVar] = {}
-    held = _triad_turns(problem.held)
-    first = len(problem.held)
-    met = {p for groups in problem.held for g in groups for p in _pairs(g)}
-    forbidden = {frozenset(p) for p in problem.forbidden}
-    terms = []
-    for r in range(first, problem.rounds):
-        present = problem.present(r)
-        if len(present) % 2 == 0:
-            continue
-        for tid in present:
-            t[r, tid] = m.NewBoolVar("")
-        m.Add(sum(t[r, tid] for tid in present) == 3)
-        locked = [g for g in problem.locked.get(r, ()) if g.observer is not None]
-        for g in locked:
-            for tid in g.members():
-                m.Add(t[r, tid] == 1)
-
-        locked_ids = {x for g in problem.locked.get(r, ()) for x in g.members()}
-        for a, b in itertools.combinations(present, 2):
-            if frozenset((a, b)) in forbidden:
-                m.AddBoolOr([t[r, a].Not(), t[r, b].Not()])
-        for tid in locked_ids - {x for g in locked for x in g.members()}:
-            m.Add(t[r, tid] == 0)
-    for tid, _ in problem.trainees:
-        mine = [(r, v) for (r, x), v in t.items() if x == tid]
-        for r, v in mine:
-            before = t.get((r - 1, tid))
-            if before is not None:
-                again = m.NewBoolVar("")
-                m.AddBoolOr([v.Not(), before.Not(), again])
-                terms.append(10 * again)
-    counts = {
-        tid: held[tid] + sum(v for (r, x), v in t.items() if x == tid)
-        for tid, _ in problem.trainees
-    }
-    _spread(m, counts, 100, terms, slack=1)
-    pair_in: dict[frozenset[int], list] = {}
-    for r in range(first, problem.rounds):
-        present = [x for x in problem.present(r) if (r, x) in t]
-        for a, b in itertools.combinations(present, 2):
-            both = m.NewBoolVar("")
-            m.AddBoolOr([t[r, a].Not(), t[r, b].Not(), both])
-            pair_in.setdefault(frozenset((a, b)), []).append(both)
-    for pair, boths in pair_in.items():
-        if pair in met:
-            terms.append(sum(boths))
-        else:
-            extra = m.NewIntVar(0, len(boths), "")
-            m.Add(extra >= sum(boths) - 1)
-            terms.append(extra)
-    m.Minimize(sum(terms))
-    solver, stop = _solver(seconds, stop_at=0)
-    status = solver.Solve(m, stop)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    rotation: dict[int, tuple[int, ...]] = {}
-    for (r, tid), v in t.items():
-        if solver.Value(v):
-            rotation[r] = (*rotation.get(r, ()), tid)
-    return rotation
 
 
 def _repeats_lower_bound(problem: TermProblem) -> int:
