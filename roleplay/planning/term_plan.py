@@ -123,6 +123,7 @@ class TermPlan:
     observer_turns: dict[int, int]
     source: str
     proven_horizon: bool = False
+    horizon_seconds: float | None = None  # when the search reached the plan's horizon
 
 
 # --------------------------------------------------------------------------- measures
@@ -261,7 +262,13 @@ def _triad_with_roles(members: Collection[int], history) -> Group | None:
     return min(options, key=lambda option: option[:2])[2] if options else None
 
 
-def _plan_of(problem: TermProblem, planned: list[list[Group]], source: str, proven: bool):
+def _plan_of(
+    problem: TermProblem,
+    planned: list[list[Group]],
+    source: str,
+    proven: bool,
+    horizon_seconds: float | None = None,
+):
     whole = [*problem.held, *planned]
     return TermPlan(
         rounds=planned,
@@ -271,6 +278,7 @@ def _plan_of(problem: TermProblem, planned: list[list[Group]], source: str, prov
         observer_turns=dict(_turns(whole, "observer")),
         source=source,
         proven_horizon=proven,
+        horizon_seconds=horizon_seconds,
     )
 
 
@@ -454,7 +462,8 @@ def _solver(seconds: float, stop_at: int | None = None) -> tuple[cp_model.CpSolv
 def plan_term(problem: TermProblem, time_limit: float = 30.0, seed: int = 0) -> TermPlan:
     """Lay out every remaining round (see the module docstring). ``time_limit`` in seconds bounds
     the search; the best plan found by then is used. ``seed`` seeds the local search."""
-    deadline = time.monotonic() + time_limit
+    started = time.monotonic()
+    deadline = started + time_limit
     first = len(problem.held)
     if first >= problem.rounds:
         return _plan_of(problem, [], "solver", True)
@@ -474,8 +483,10 @@ def plan_term(problem: TermProblem, time_limit: float = 30.0, seed: int = 0) -> 
     rotation = _rotation(problem, seed)
     prefix: list[list[Group]] | None = None
     found = _local_prefix(problem, target, rotation, seed, time.monotonic() + time_limit * 0.4)
+    reached_at = 0.0
     if found and first + len(found) > horizon:
         horizon, prefix = first + len(found), found
+        reached_at = time.monotonic() - started
     rotated = None
     if rotation and target > horizon:
         rotated = _rotated_start(problem, rotation)
@@ -496,6 +507,7 @@ def plan_term(problem: TermProblem, time_limit: float = 30.0, seed: int = 0) -> 
             reached = target if reached is None else reached - 1
             if reached > horizon:
                 horizon, prefix = reached, result[: reached - first]
+                reached_at = time.monotonic() - started
             if reached == target:
                 break
         if not rotation:
@@ -519,11 +531,13 @@ def plan_term(problem: TermProblem, time_limit: float = 30.0, seed: int = 0) -> 
         solver, stop = _solver(seconds, stop_at=_W_REPEAT * _repeats_lower_bound(problem))
         status = solver.Solve(model.m, stop)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            candidates.append(_plan_of(problem, model.read(solver), "solver", proven))
+            planned = model.read(solver)
+            candidates.append(_plan_of(problem, planned, "solver", proven, reached_at))
             break
     if start is not None and prefix is not None:
-        candidates.append(_plan_of(problem, start, "solver", proven))
-    for plan in candidates:
+        candidates.append(_plan_of(problem, start, "solver", proven, reached_at))
+    # The best candidate; on a tie the solver's (it also weighs triads and observers).
+    for plan in sorted(candidates, key=lambda plan: _score(plan, problem.rounds)):
         if best is None or _score(plan, problem.rounds) <= _score(best, problem.rounds):
             return plan
     if best is None:
