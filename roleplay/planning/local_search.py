@@ -25,7 +25,7 @@ import random
 import time
 from collections.abc import Collection, Sequence
 
-__all__ = ["RoundSpec", "repeat_free_prefix"]
+__all__ = ["RoundSpec", "fewest_repeats", "repeat_free_prefix"]
 
 
 class RoundSpec:
@@ -101,6 +101,45 @@ def repeat_free_prefix(
     return best
 
 
+def fewest_repeats(
+    people: Sequence[int],
+    specs: Sequence[RoundSpec],
+    met: Collection[frozenset[int]],
+    forbidden: Collection[frozenset[int]],
+    *,
+    deadline: float,
+    seed: int = 0,
+    stall: int = 20_000,
+) -> list[list[tuple[int, ...]]] | None:
+    """Every round of ``specs`` (the rounds after the repeat-free ones), with as few conflicts
+    (repeat pairs) as the same search finds by the deadline or ``stall``. None when the best
+    found still holds a do-not-pair pair."""
+    index = {p: i for i, p in enumerate(people)}
+    n = len(people)
+    cnt = [[0] * n for _ in range(n)]
+    for pair in [*met, *forbidden]:
+        a, b = (index[x] for x in pair)
+        cnt[a][b] += 1
+        cnt[b][a] += 1
+    state = _State(n, cnt, random.Random(seed))
+    for spec in specs:
+        fixed = [tuple(index[x] for x in g) for g in spec.fixed]
+        state.add_round(fixed, [index[x] for x in spec.free], [], strict=False)
+    best = state.solve(deadline, stall, keep_best=True)
+    found = [
+        [tuple(people[x] for x in g) for g in fixed] + [(people[a], people[b]) for a, b in pairs]
+        for fixed, pairs in best
+    ]
+    bad = {frozenset(p) for p in forbidden}
+    if any(frozenset(p) in bad for groups in found for g in groups for p in _pairs_of(g)):
+        return None
+    return found
+
+
+def _pairs_of(group: tuple[int, ...]):
+    return [(group[i], group[j]) for i in range(len(group)) for j in range(i + 1, len(group))]
+
+
 class _State:
     def __init__(self, n: int, cnt: list[list[int]], rng: random.Random):
         self.n = n
@@ -162,10 +201,12 @@ class _State:
             self.bad.remove((r, key))
 
     # -- rounds
-    def add_round(self, fixed, free, hint) -> bool:
+    def add_round(self, fixed, free, hint, strict: bool = True) -> bool:
+        """Add a round; with ``strict``, refuse (False) one whose fixed groups repeat a pair no
+        move can undo."""
         r = len(self.rounds)
         pinned = [self._key(g[i], g[j]) for g in fixed for i in range(len(g)) for j in range(i)]
-        if any(key in self.pinned for key in pinned):
+        if strict and any(key in self.pinned for key in pinned):
             return False
         self.pinned.update(pinned)
         for g in fixed:
@@ -193,10 +234,14 @@ class _State:
             self._place(r, a, b)
         return True
 
-    def solve(self, deadline: float, stall: int) -> bool:
+    def snapshot(self):
+        return [(list(rd.fixed), [list(p) for p in rd.pairs]) for rd in self.rounds]
+
+    def solve(self, deadline: float, stall: int, keep_best: bool = False):
         """Moves until no conflict (True), or the deadline or ``stall`` moves without a new
-        best total (False)."""
+        best total (False). With ``keep_best``, the rounds at the best total instead."""
         best = self.excess
+        kept = self.snapshot() if keep_best else None
         since = 0
         rng = self.rng
         cnt = self.cnt
@@ -205,7 +250,7 @@ class _State:
             self.it += 1
             since += 1
             if since > stall or (self.it & 255 == 0 and time.monotonic() >= deadline):
-                return False
+                return kept if keep_best else False
             if self.bad and (not self.conflicts or rng.random() < 0.5):
                 r, key = self.bad[rng.randrange(len(self.bad))]
             else:
@@ -214,7 +259,7 @@ class _State:
                 if not rounds:
                     # Only fixed groups hold this pair: it cannot move. Try another conflict.
                     if not self.bad and all(not self.occ.get(k) for k in self.conflicts):
-                        return False
+                        return kept if keep_best else False
                     continue
                 r = rng.choice(tuple(rounds))
             a, b = divmod(key, n)
@@ -266,4 +311,6 @@ class _State:
             tabu[self._key(c, d)] = it + tenure
             if self.excess < best:
                 best, since = self.excess, 0
-        return True
+                if keep_best:
+                    kept = self.snapshot()
+        return self.snapshot() if keep_best else True

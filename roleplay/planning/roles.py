@@ -11,8 +11,10 @@ two kinds and is even, and the links can always be 2-coloured. Only the forced f
 (balance ±1 before the plan) and locked roles can clash; then ``None`` is returned and the
 caller uses the solver's roles.
 
-The triad's observer is the member with the fewest observer turns so far (held rounds counted),
-so observer turns stay even.
+Observers are chosen first, for all triads at once: each triad gives one member the turn so that
+the most observer turns anyone has (held rounds counted) is as small as it can be (a bipartite
+matching of triads to members, ``_observers``). Greedy round by round can leave someone on 0 and
+someone on 2 where 1 each was possible.
 """
 
 from __future__ import annotations
@@ -82,6 +84,16 @@ def assign_roles(
         return u
 
     planned: list[list[tuple[int, int, int | None, int, int]]] = []
+    triads = []
+    for offset, groups in enumerate(rounds):
+        given = {frozenset(g.members()): g for g in locked.get(offset, ())}
+        for members in groups:
+            fixed = given.get(frozenset(members))
+            if fixed is not None and fixed.observer is not None:
+                observed[fixed.observer] += 1
+            elif fixed is None and len(members) == 3:
+                triads.append(tuple(members))
+    chosen = iter(_observers(triads, observed))
     try:
         for offset, groups in enumerate(rounds):
             given = {frozenset(g.members()): g for g in locked.get(offset, ())}
@@ -91,11 +103,9 @@ def assign_roles(
                 if fixed is not None:
                     observer = fixed.observer
                 elif len(members) == 3:
-                    observer = min(members, key=lambda p: (observed[p], p))
+                    observer = next(chosen)
                 else:
                     observer = None
-                if observer is not None:
-                    observed[observer] += 1
                 a, b = (p for p in members if p != observer)
                 u, v = turn(a), turn(b)
                 if not link(u, v, 1):
@@ -120,3 +130,43 @@ def assign_roles(
 
 class _Clash(Exception):
     pass
+
+
+def _observers(triads: Sequence[tuple[int, ...]], observed: Counter) -> list[int]:
+    """One member of each triad to observe, so that max(observed + chosen) is smallest: the
+    lowest cap under which every triad can be matched to a member below it (augmenting paths)."""
+    if not triads:
+        return []
+    cap = min(observed[p] for t in triads for p in t)
+    while True:
+        matching = _CappedMatching(triads, observed, cap)
+        if all(matching.augment(k, set()) for k in range(len(triads))):
+            return matching.choice
+        cap += 1
+
+
+class _CappedMatching:
+    """Triads matched to members, each member to fewer than ``cap - observed`` triads."""
+
+    def __init__(self, triads, observed: Counter, cap: int):
+        self.triads, self.observed, self.cap = triads, observed, cap
+        self.owner: dict[int, list[int]] = {}  # person -> triads they observe
+        self.choice: list[int] = [0] * len(triads)
+
+    def augment(self, k: int, seen: set[int]) -> bool:
+        for p in sorted(self.triads[k], key=lambda p: (self.observed[p], p)):
+            if p in seen:
+                continue
+            seen.add(p)
+            mine = self.owner.setdefault(p, [])
+            if self.observed[p] + len(mine) < self.cap:
+                mine.append(k)
+                self.choice[k] = p
+                return True
+            for other in list(mine):
+                if self.augment(other, seen):
+                    mine.remove(other)
+                    mine.append(k)
+                    self.choice[k] = p
+                    return True
+        return False

@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from roleplay.planning.local_search import RoundSpec, repeat_free_prefix
+from roleplay.planning.local_search import RoundSpec, fewest_repeats, repeat_free_prefix
 from roleplay.planning.roles import assign_roles
 from roleplay.planning.triads import fair_triads
 from roleplay.services.pairing_algorithm import (
@@ -528,9 +528,20 @@ def plan_term(problem: TermProblem, time_limit: float = 30.0, seed: int = 0) -> 
     # (b-d) The whole term, with the horizon held as a hard rule.
     candidates = []
     start = _start(problem, prefix, rotated or baseline, rotation)
+    searched = None
+    if prefix is not None and rotation:
+        tail_end = max(started + time_limit * 0.5, time.monotonic() + time_limit * 0.05)
+        searched = _searched_tail(problem, prefix, rotation, seed, tail_end)
+    if searched is not None:
+        current = _plan_of(problem, start, "solver", proven) if start is not None else None
+        if current is None or _score(searched, problem.rounds) <= _score(current, problem.rounds):
+            start = searched.rounds  # the solver starts from the better of the two
     for triads in (rotation, {}) if rotation else ({},):
-        if time.monotonic() >= deadline:
-            break
+        if searched is not None and searched.repeats <= _repeats_lower_bound(problem):
+            break  # the search's plan has the fewest repeats possible: nothing to polish
+        if deadline - time.monotonic() < 2 * _build_seconds(problem):
+            break  # no time left to build the model and search it
+
         model = _Model(problem, problem.rounds, triads=triads)
         _whole_term_objective(model, horizon)
         if start is not None:
@@ -542,6 +553,8 @@ def plan_term(problem: TermProblem, time_limit: float = 30.0, seed: int = 0) -> 
             planned = model.read(solver)
             candidates.append(_plan_of(problem, planned, "solver", proven, reached_at))
             break
+    if searched is not None:
+        candidates.append(_plan_of(problem, searched.rounds, "solver", proven, reached_at))
     if start is not None and prefix is not None:
         candidates.append(_plan_of(problem, start, "solver", proven, reached_at))
     # The best candidate; on a tie the solver's (it also weighs triads and observers).
@@ -695,6 +708,49 @@ def _start(problem: TermProblem, prefix, baseline, rotation) -> list[list[Group]
         return [*prefix, *round_by_round(rest, rotation)]
     except PairingImpossible:
         return baseline
+
+
+def _build_seconds(problem: TermProblem) -> float:
+    """About how long building the whole-term model takes (measured: some 3 s for 41 trainees
+    and 41 rounds on the 2-core machine)."""
+    rounds = problem.rounds - len(problem.held)
+    return rounds * len(problem.trainees) ** 2 / 25_000
+
+
+def _searched_tail(problem: TermProblem, prefix, rotation, seed: int, deadline: float):
+    """The horizon found, then the rounds after it from the same local search (fewest repeats,
+    the rotation's triads), with roles for the whole plan: a ``TermPlan``, or None when a round
+    cannot be modelled, a do-not-pair pair is left or the roles clash."""
+    first = len(problem.held)
+    met = {p for groups in [*problem.held, *prefix] for g in groups for p in _pairs(g)}
+    specs = []
+    for r in range(first + len(prefix), problem.rounds):
+        fixed = [g.members() for g in problem.locked.get(r, ())]
+        if r in rotation and not any(len(g) == 3 for g in fixed):
+            fixed.append(tuple(rotation[r]))
+        taken = {x for g in fixed for x in g}
+        free = [x for x in problem.present(r) if x not in taken]
+        if len(free) % 2 or taken - set(problem.present(r)):
+            return None
+        specs.append(RoundSpec(fixed, free))
+    tail = fewest_repeats(
+        [tid for tid, _ in problem.trainees],
+        specs,
+        met,
+        {frozenset(p) for p in problem.forbidden},
+        deadline=deadline,
+        seed=seed,
+    )
+    if tail is None:
+        return None
+    balance = Counter(_turns(problem.held, "client"))
+    balance.subtract(_turns(problem.held, "therapist"))
+    locked = {r - first: groups for r, groups in problem.locked.items() if r >= first}
+    whole = [[g.members() for g in groups] for groups in prefix] + tail
+    planned = assign_roles(whole, balance, _turns(problem.held, "observer"), locked)
+    if planned is None:
+        return None
+    return _plan_of(problem, planned, "solver", False)
 
 
 def _whole_term_objective(model: _Model, horizon: int) -> None:

@@ -163,8 +163,9 @@ def test_triad_rotation_keeps_locked_triads_and_do_not_pair():
 @settings(max_examples=60, deadline=None)
 @given(n=st.integers(2, 15), rounds=st.integers(1, 12), seed=st.integers(0, 10_000))
 def test_roles_keep_balance_within_one_from_a_fresh_term(n, rounds, seed):
-    """From balance 0 roles always exist (roles.py says why), observers are spread evenly, and
-    every member keeps client minus therapist turns within one after every round."""
+    """From balance 0 roles always exist (roles.py says why), the most observer turns anyone
+    has is as low as any choice of observers allows, and every member keeps client minus
+    therapist turns within one after every round."""
     rnd = random.Random(seed)
     people = list(range(1, n + 1))
     schedule = []
@@ -195,10 +196,15 @@ def assert_roles_valid(schedule, balance, observed):
             running[g.client] += 1
             running[g.therapist] -= 1
             if g.observer is not None:
-                triad = [observers[p] for p in g.members()]
-                assert observers[g.observer] == min(triad)
                 observers[g.observer] += 1
         assert all(abs(v) <= 1 for v in running.values())
+    triads = [g for groups in schedule for g in groups if len(g) == 3]
+    if triads and len(triads) <= 7:  # brute force: no choice of observers has a lower maximum
+        fewest = min(
+            max((Counter(observed) + Counter(choice)).values())
+            for choice in itertools.product(*triads)
+        )
+        assert max(observers.values()) == fewest
     return planned
 
 
