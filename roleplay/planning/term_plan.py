@@ -490,7 +490,8 @@ def plan_term(problem: TermProblem, time_limit: float = 30.0, seed: int = 0) -> 
     target = counting_bound(problem)
     rotation = _rotation(problem, seed)
     prefix: list[list[Group]] | None = None
-    found = _local_prefix(problem, target, rotation, seed, time.monotonic() + time_limit * 0.4)
+    # It needs under 2 s of CPU up to 41 trainees; the share leaves room for a busy machine.
+    found = _local_prefix(problem, target, rotation, seed, started + time_limit * 0.6)
     reached_at = 0.0
     if found and first + len(found) > horizon:
         horizon, prefix = first + len(found), found
@@ -530,7 +531,7 @@ def plan_term(problem: TermProblem, time_limit: float = 30.0, seed: int = 0) -> 
     start = _start(problem, prefix, rotated or baseline, rotation)
     searched = None
     if prefix is not None and rotation:
-        tail_end = max(started + time_limit * 0.5, time.monotonic() + time_limit * 0.05)
+        tail_end = max(started + time_limit * 0.75, time.monotonic() + time_limit * 0.05)
         searched = _searched_tail(problem, prefix, rotation, seed, tail_end)
     if searched is not None:
         current = _plan_of(problem, start, "solver", proven) if start is not None else None
