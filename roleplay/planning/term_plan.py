@@ -1,5 +1,7 @@
 """The term planner: every remaining round of a cohort's term laid out at once. Pure Python, no
-Django; OR-tools CP-SAT does the search.
+Django. A local search (``local_search.py``, over a fair triad rotation from ``triads.py``, roles
+from ``roles.py``) finds the repeat-free rounds; OR-tools CP-SAT proves small cases and polishes
+the rest of the term.
 
 ``plan_term`` takes the cohort's trainees (in cohort order), the number of rounds in the term, the
 rounds already held (fixed), the known absences and locked groups of the rounds to come and the
@@ -23,26 +25,32 @@ force for up to 7 trainees and 4 rounds with absences and do-not-pair, 2 on rand
    group before, in a held or planned round):
 
    a. the latest first repeat. The *horizon* (rounds from the start of the term before the
-      first repeat) is searched first, from the counting bound down (each round holds n/2 pairs,
+      first repeat) is searched first, up to the counting bound (each round holds n/2 pairs,
       or (n+3)/2 with a triad, from the never-met allowed pairs; everyone needs a never-met
-      partner each round): a model of the rounds up to the target minimises their repeats and
-      stops at zero; a proof that zero is impossible lowers the target. It settles for the
-      longest horizon found in ``_HORIZON_SHARE`` of the time. ``proven_horizon`` says no
-      schedule can do better;
+      partner each round). First the local search adds rounds one by one, repairing repeats
+      by swapping partners, seeded with a round robin laid on the last round held; it reaches
+      the bound for every odd cohort from 9 to 41 and for even ones after an edit or an
+      absence in well under a second (README). If it falls short (5 and 7 trainees, where the
+      bound cannot be reached, or heavy constraints), CP-SAT searches from the bound down: a
+      model of the rounds up to the target minimises their repeats and stops at zero; a proof
+      that zero is impossible lowers the target, within ``_HORIZON_SHARE`` of the time.
+      ``proven_horizon`` says no schedule can do better;
    b. the fewest repeat pairs over the whole term, and no pair meeting in two rounds in a row;
    c. triad turns shared: max - min triad turns over the term ≤ 1 where the counts allow it,
       and nobody in the triad two rounds in a row when someone else could be. A fair *triad
-      rotation* (who sits in each round's triad, no two of them together in two triads) is
-      chosen first by a small model and fixed in the searches above; if it rules out the
-      target horizon, the triads are set free again;
+      rotation* (who sits in each round's triad: fewest turns first, no two of them together
+      in two triads within the bound, see ``triads.py``) is chosen first and fixed in the
+      searches above; if CP-SAT finds it rules out the target horizon, the triads are set free
+      again (with 5 and 7 trainees, where the triad must then repeat back to back);
    d. observer turns even (max - min as small as possible).
 
    b-d are one weighted sum over the whole term with the horizon as a hard rule, weighted so
    that one repeat pair costs more than any triad or observer unfairness; they are *best
    effort* within the time left, stopping early at the repeat count's lower bound.
-4. **Not deterministic when the time limit cuts the search short**: the solver has a fixed seed,
-   but two workers share the time, so a busy machine can change what is found by then. A search
-   that reaches the bound (or proves a target impossible) gives the same horizon every time.
+4. **Not deterministic when the time limit cuts the search short**: the local search is
+   deterministic for its ``seed`` and CP-SAT has a fixed seed, but two workers share the time,
+   so a busy machine can change what is found by then. A search that reaches the bound (or
+   proves a target impossible) gives the same horizon every time.
 
 Absences and joiners are both ``absent`` entries (a joiner is absent from the rounds before they
 joined). A trainee who has left is simply not in ``trainees``.
@@ -61,6 +69,9 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from roleplay.planning.local_search import RoundSpec, fewest_repeats, repeat_free_prefix
+from roleplay.planning.roles import assign_roles
+from roleplay.planning.triads import fair_triads
 from roleplay.services.pairing_algorithm import (
     Group,
     PairingImpossible,
@@ -120,6 +131,7 @@ class TermPlan:
     observer_turns: dict[int, int]
     source: str
     proven_horizon: bool = False
+    horizon_seconds: float | None = None  # when the search reached the plan's horizon
 
 
 # --------------------------------------------------------------------------- measures
@@ -258,7 +270,13 @@ def _triad_with_roles(members: Collection[int], history) -> Group | None:
     return min(options, key=lambda option: option[:2])[2] if options else None
 
 
-def _plan_of(problem: TermProblem, planned: list[list[Group]], source: str, proven: bool):
+def _plan_of(
+    problem: TermProblem,
+    planned: list[list[Group]],
+    source: str,
+    proven: bool,
+    horizon_seconds: float | None = None,
+):
     whole = [*problem.held, *planned]
     return TermPlan(
         rounds=planned,
@@ -268,6 +286,7 @@ def _plan_of(problem: TermProblem, planned: list[list[Group]], source: str, prov
         observer_turns=dict(_turns(whole, "observer")),
         source=source,
         proven_horizon=proven,
+        horizon_seconds=horizon_seconds,
     )
 
 
@@ -314,15 +333,18 @@ class _Model:
                 )
             odd = len(present) % 2 == 1
             roles = ("client", "therapist", "observer") if odd else ("client", "therapist")
+            partners_of: dict[int, list] = {tid: [] for tid in present}
             for a, b in itertools.combinations(present, 2):
                 pair = frozenset((a, b))
                 if pair not in self.forbidden:
-                    self.x[r, pair] = m.NewBoolVar(f"x{r}_{a}_{b}")
+                    self.x[r, pair] = v = m.NewBoolVar(f"x{r}_{a}_{b}")
+                    partners_of[a].append(v)
+                    partners_of[b].append(v)
             for tid in present:
                 for role in roles:
                     self.role[r, tid, role] = m.NewBoolVar(f"{role[0]}{r}_{tid}")
                 m.AddExactlyOne(self.role[r, tid, role] for role in roles)
-                partners = [v for (rr, pair), v in self.x.items() if rr == r and tid in pair]
+                partners = partners_of[tid]
                 if odd:
                     self.triad[r, tid] = t = m.NewBoolVar(f"t{r}_{tid}")
                     if r in self.fixed_triads:
@@ -334,8 +356,9 @@ class _Model:
             if odd:
                 m.Add(sum(self.triad[r, tid] for tid in present) == 3)
                 m.Add(sum(self.role[r, tid, "observer"] for tid in present) == 1)
-            for (rr, pair), v in list(self.x.items()):
-                if rr != r:
+            for pair in map(frozenset, itertools.combinations(present, 2)):
+                v = self.x.get((r, pair))
+                if v is None:
                     continue
                 a, b = sorted(pair)
                 if odd:
@@ -444,10 +467,11 @@ def _solver(seconds: float, stop_at: int | None = None) -> tuple[cp_model.CpSolv
 # --------------------------------------------------------------------------- the search
 
 
-def plan_term(problem: TermProblem, time_limit: float = 30.0) -> TermPlan:
+def plan_term(problem: TermProblem, time_limit: float = 30.0, seed: int = 0) -> TermPlan:
     """Lay out every remaining round (see the module docstring). ``time_limit`` in seconds bounds
-    the solver; the best plan found by then is used."""
-    deadline = time.monotonic() + time_limit
+    the search; the best plan found by then is used. ``seed`` seeds the local search."""
+    started = time.monotonic()
+    deadline = started + time_limit
     first = len(problem.held)
     if first >= problem.rounds:
         return _plan_of(problem, [], "solver", True)
@@ -461,13 +485,24 @@ def plan_term(problem: TermProblem, time_limit: float = 30.0) -> TermPlan:
     if best is not None:
         horizon = problem.rounds if best.first_repeat is None else best.first_repeat - 1
 
-    # (a) The horizon: from the counting bound down, a schedule of rounds first..target-1 with
-    # no repeat; minimising the repeats in it guides the search when one is hard to find. The
-    # triads follow a fair rotation first; if that rules the target out, they are set free.
+    # (a) The horizon. First the local search (``local_search.py``) over a fair triad rotation,
+    # up to the counting bound; it usually gets there in well under a second.
     target = counting_bound(problem)
-    rotation = triad_rotation(problem, time_limit * 0.1) or {}
-    rotated = _rotated_start(problem, rotation) if rotation else None
+    rotation = _rotation(problem, seed)
     prefix: list[list[Group]] | None = None
+    # It needs under 2 s of CPU up to 41 trainees; the share leaves room for a busy machine.
+    found = _local_prefix(problem, target, rotation, seed, started + time_limit * 0.6)
+    reached_at = 0.0
+    if found and first + len(found) > horizon:
+        horizon, prefix = first + len(found), found
+        reached_at = time.monotonic() - started
+    rotated = None
+    if rotation and target > horizon:
+        rotated = _rotated_start(problem, rotation)
+    # Then CP-SAT, from the bound down, when the local search fell short: a model of the rounds
+    # up to the target minimises their repeats and stops at zero; a proof that zero is
+    # impossible lowers the target (this settles small cohorts, e.g. 5 and 7). The triads follow
+    # the rotation first; if that rules the target out, they are set free.
     phase_end = deadline - time_limit * (1 - _HORIZON_SHARE)
     while target > horizon and time.monotonic() < phase_end:
         # With a rotation, half the phase: the other half is kept for free triads.
@@ -481,6 +516,7 @@ def plan_term(problem: TermProblem, time_limit: float = 30.0) -> TermPlan:
             reached = target if reached is None else reached - 1
             if reached > horizon:
                 horizon, prefix = reached, result[: reached - first]
+                reached_at = time.monotonic() - started
             if reached == target:
                 break
         if not rotation:
@@ -493,25 +529,121 @@ def plan_term(problem: TermProblem, time_limit: float = 30.0) -> TermPlan:
     # (b-d) The whole term, with the horizon held as a hard rule.
     candidates = []
     start = _start(problem, prefix, rotated or baseline, rotation)
+    searched = None
+    if prefix is not None and rotation:
+        tail_end = max(started + time_limit * 0.75, time.monotonic() + time_limit * 0.05)
+        searched = _searched_tail(problem, prefix, rotation, seed, tail_end)
+    if searched is not None:
+        current = _plan_of(problem, start, "solver", proven) if start is not None else None
+        if current is None or _score(searched, problem.rounds) <= _score(current, problem.rounds):
+            start = searched.rounds  # the solver starts from the better of the two
     for triads in (rotation, {}) if rotation else ({},):
+        if searched is not None and searched.repeats <= _repeats_lower_bound(problem):
+            break  # the search's plan has the fewest repeats possible: nothing to polish
+        if deadline - time.monotonic() < 2 * _build_seconds(problem):
+            break  # no time left to build the model and search it
+
         model = _Model(problem, problem.rounds, triads=triads)
         _whole_term_objective(model, horizon)
         if start is not None:
             model.hint(start)
-        seconds = max(deadline - time.monotonic(), 1.0)
+        seconds = max(deadline - time.monotonic(), 0.5)
         solver, stop = _solver(seconds, stop_at=_W_REPEAT * _repeats_lower_bound(problem))
         status = solver.Solve(model.m, stop)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            candidates.append(_plan_of(problem, model.read(solver), "solver", proven))
+            planned = model.read(solver)
+            candidates.append(_plan_of(problem, planned, "solver", proven, reached_at))
             break
+    if searched is not None:
+        candidates.append(_plan_of(problem, searched.rounds, "solver", proven, reached_at))
     if start is not None and prefix is not None:
-        candidates.append(_plan_of(problem, start, "solver", proven))
-    for plan in candidates:
+        candidates.append(_plan_of(problem, start, "solver", proven, reached_at))
+    # The best candidate; on a tie the solver's (it also weighs triads and observers).
+    for plan in sorted(candidates, key=lambda plan: _score(plan, problem.rounds)):
         if best is None or _score(plan, problem.rounds) <= _score(best, problem.rounds):
             return plan
     if best is None:
         raise fallback_error or PairingImpossible("No valid plan exists for the term.")
     return best
+
+
+def _rotation(problem: TermProblem, seed: int) -> dict[int, tuple[int, ...]]:
+    """The fair triad rotation (``triads.py``) for the rounds to come."""
+    held = list(problem.held)
+    last = _triad_turns(held[-1:]) if held else Counter()
+    return fair_triads(
+        {r: problem.present(r) for r in range(len(held), problem.rounds)},
+        {r: [g.members() for g in groups] for r, groups in problem.locked.items()},
+        _triad_turns(held),
+        set(last),
+        {p for groups in held for g in groups for p in _pairs(g)},
+        problem.forbidden,
+        seed=seed,
+        until=counting_bound(problem),
+    )
+
+
+def _local_prefix(problem: TermProblem, target: int, rotation, seed: int, deadline: float):
+    """The longest repeat-free run of rounds to come (up to ``target``) the local search finds,
+    with roles, or None. Stops at the first round it cannot model (an odd number present and
+    no triad chosen)."""
+    first = len(problem.held)
+    met = {p for groups in problem.held for g in groups for p in _pairs(g)}
+    specs = []
+    for r in range(first, target):
+        fixed = [g.members() for g in problem.locked.get(r, ())]
+        if r in rotation and not any(len(g) == 3 for g in fixed):
+            fixed.append(tuple(rotation[r]))
+        taken = {x for g in fixed for x in g}
+        free = [x for x in problem.present(r) if x not in taken]
+        if len(free) % 2 or taken - set(problem.present(r)):
+            break
+        specs.append(RoundSpec(fixed, free))
+    if not specs:
+        return None
+    balance = Counter(_turns(problem.held, "client"))
+    balance.subtract(_turns(problem.held, "therapist"))
+    found = repeat_free_prefix(
+        [tid for tid, _ in problem.trainees],
+        specs,
+        met,
+        {frozenset(p) for p in problem.forbidden},
+        deadline=deadline,
+        seed=seed,
+        seed_rounds=_round_robin_seed(problem, len(specs)),
+        banned=_forced_clashes(specs, balance),
+    )
+    locked = {r - first: groups for r, groups in problem.locked.items() if r >= first}
+    observed = _turns(problem.held, "observer")
+    # Roles nearly always follow (see roles.py); if a forced role clashes, a shorter run may not.
+    for length in range(len(found), 0, -1):
+        with_roles = assign_roles(found[:length], balance, observed, locked)
+        if with_roles is not None:
+            return with_roles
+    return None
+
+
+def _forced_clashes(specs: Sequence[RoundSpec], balance: Counter) -> dict[int, set]:
+    """offset -> pairs of people whose first turn there is forced to the same role (both have
+    been client once more than therapist, or both therapist): they cannot be a dyad in it."""
+    first_free: dict[int, int] = {}
+    seen: set[int] = set()
+    for offset, spec in enumerate(specs):
+        for group in spec.fixed:
+            seen.update(group)
+        for tid in spec.free:
+            if tid not in seen:
+                first_free[tid] = offset
+        seen.update(spec.free)
+    banned: dict[int, set] = {}
+    by_round: dict[tuple[int, int], list[int]] = {}
+    for tid, offset in first_free.items():
+        if balance[tid] in (1, -1):
+            by_round.setdefault((offset, balance[tid]), []).append(tid)
+    for (offset, _), people in by_round.items():
+        pairs = banned.setdefault(offset, set())
+        pairs.update(frozenset(p) for p in itertools.combinations(people, 2))
+    return banned
 
 
 def _horizon_search(problem: TermProblem, target: int, rotation, start, seconds: float):
@@ -535,74 +667,6 @@ def _horizon_search(problem: TermProblem, target: int, rotation, start, seconds:
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return model.read(solver)
     return None
-
-
-def triad_rotation(problem: TermProblem, seconds: float) -> dict[int, tuple[int, ...]] | None:
-    """Who sits in the triad in each round to come: counts over the term within one of each
-    other, nobody twice in a row when avoidable, no two trainees together in two triads, and
-    the locked triads kept. None when nothing is found in ``seconds``."""
-    m = cp_model.CpModel()
-    t: dict[tuple[int, int], cp_model.IntVar] = {}
-    held = _triad_turns(problem.held)
-    first = len(problem.held)
-    met = {p for groups in problem.held for g in groups for p in _pairs(g)}
-    forbidden = {frozenset(p) for p in problem.forbidden}
-    terms = []
-    for r in range(first, problem.rounds):
-        present = problem.present(r)
-        if len(present) % 2 == 0:
-            continue
-        for tid in present:
-            t[r, tid] = m.NewBoolVar("")
-        m.Add(sum(t[r, tid] for tid in present) == 3)
-        locked = [g for g in problem.locked.get(r, ()) if g.observer is not None]
-        for g in locked:
-            for tid in g.members():
-                m.Add(t[r, tid] == 1)
-
-        locked_ids = {x for g in problem.locked.get(r, ()) for x in g.members()}
-        for a, b in itertools.combinations(present, 2):
-            if frozenset((a, b)) in forbidden:
-                m.AddBoolOr([t[r, a].Not(), t[r, b].Not()])
-        for tid in locked_ids - {x for g in locked for x in g.members()}:
-            m.Add(t[r, tid] == 0)
-    for tid, _ in problem.trainees:
-        mine = [(r, v) for (r, x), v in t.items() if x == tid]
-        for r, v in mine:
-            before = t.get((r - 1, tid))
-            if before is not None:
-                again = m.NewBoolVar("")
-                m.AddBoolOr([v.Not(), before.Not(), again])
-                terms.append(10 * again)
-    counts = {
-        tid: held[tid] + sum(v for (r, x), v in t.items() if x == tid)
-        for tid, _ in problem.trainees
-    }
-    _spread(m, counts, 100, terms, slack=1)
-    pair_in: dict[frozenset[int], list] = {}
-    for r in range(first, problem.rounds):
-        present = [x for x in problem.present(r) if (r, x) in t]
-        for a, b in itertools.combinations(present, 2):
-            both = m.NewBoolVar("")
-            m.AddBoolOr([t[r, a].Not(), t[r, b].Not(), both])
-            pair_in.setdefault(frozenset((a, b)), []).append(both)
-    for pair, boths in pair_in.items():
-        if pair in met:
-            terms.append(sum(boths))
-        else:
-            extra = m.NewIntVar(0, len(boths), "")
-            m.Add(extra >= sum(boths) - 1)
-            terms.append(extra)
-    m.Minimize(sum(terms))
-    solver, stop = _solver(seconds, stop_at=0)
-    status = solver.Solve(m, stop)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    rotation: dict[int, tuple[int, ...]] = {}
-    for (r, tid), v in t.items():
-        if solver.Value(v):
-            rotation[r] = (*rotation.get(r, ()), tid)
-    return rotation
 
 
 def _repeats_lower_bound(problem: TermProblem) -> int:
@@ -645,6 +709,49 @@ def _start(problem: TermProblem, prefix, baseline, rotation) -> list[list[Group]
         return [*prefix, *round_by_round(rest, rotation)]
     except PairingImpossible:
         return baseline
+
+
+def _build_seconds(problem: TermProblem) -> float:
+    """About how long building the whole-term model takes (measured: some 3 s for 41 trainees
+    and 41 rounds on the 2-core machine)."""
+    rounds = problem.rounds - len(problem.held)
+    return rounds * len(problem.trainees) ** 2 / 25_000
+
+
+def _searched_tail(problem: TermProblem, prefix, rotation, seed: int, deadline: float):
+    """The horizon found, then the rounds after it from the same local search (fewest repeats,
+    the rotation's triads), with roles for the whole plan: a ``TermPlan``, or None when a round
+    cannot be modelled, a do-not-pair pair is left or the roles clash."""
+    first = len(problem.held)
+    met = {p for groups in [*problem.held, *prefix] for g in groups for p in _pairs(g)}
+    specs = []
+    for r in range(first + len(prefix), problem.rounds):
+        fixed = [g.members() for g in problem.locked.get(r, ())]
+        if r in rotation and not any(len(g) == 3 for g in fixed):
+            fixed.append(tuple(rotation[r]))
+        taken = {x for g in fixed for x in g}
+        free = [x for x in problem.present(r) if x not in taken]
+        if len(free) % 2 or taken - set(problem.present(r)):
+            return None
+        specs.append(RoundSpec(fixed, free))
+    tail = fewest_repeats(
+        [tid for tid, _ in problem.trainees],
+        specs,
+        met,
+        {frozenset(p) for p in problem.forbidden},
+        deadline=deadline,
+        seed=seed,
+    )
+    if tail is None:
+        return None
+    balance = Counter(_turns(problem.held, "client"))
+    balance.subtract(_turns(problem.held, "therapist"))
+    locked = {r - first: groups for r, groups in problem.locked.items() if r >= first}
+    whole = [[g.members() for g in groups] for groups in prefix] + tail
+    planned = assign_roles(whole, balance, _turns(problem.held, "observer"), locked)
+    if planned is None:
+        return None
+    return _plan_of(problem, planned, "solver", False)
 
 
 def _whole_term_objective(model: _Model, horizon: int) -> None:
@@ -706,3 +813,42 @@ def _spread(m: cp_model.CpModel, counts: dict, weight: int, terms: list, slack: 
     over = m.NewIntVar(0, 10_000, "")
     m.Add(over >= top - bottom - slack)
     terms.append(weight * over)
+
+
+def _round_robin_seed(problem: TermProblem, count: int) -> list[list[tuple[int, int]]]:
+    """Dyads to start the local search's rounds from: the circle-method round robin over the
+    cohort (with a stand-in when odd), its first round laid on the last round held (its dyads,
+    a triad's first two members, everyone else paired in cohort order) so that an even cohort
+    whose first round was edited continues as a round robin. Pairs with the stand-in are left
+    out; the search pairs the rest itself."""
+    ids: list[int | None] = [tid for tid, _ in problem.trainees]
+    if len(ids) % 2:
+        ids.append(None)
+    size = len(ids)
+    if size < 4:
+        return []
+    if problem.held:
+        pairs: list[tuple[int | None, int | None]] = []
+        placed: set[int | None] = set()
+        for g in problem.held[-1]:
+            a, b = g.client, g.therapist
+            if a in ids and b in ids:
+                pairs.append((a, b))
+                placed.update((a, b))
+        rest = [x for x in ids if x not in placed]
+        pairs += list(zip(rest[::2], rest[1::2], strict=True))
+    else:
+        pairs = [(ids[-1], ids[0])] + [(ids[k], ids[size - 1 - k]) for k in range(1, size // 2)]
+    # Position p of the circle holds label[p]; position size - 1 is the fixed one.
+    label: list[int | None] = [None] * size
+    label[size - 1], label[0] = pairs[0]
+    for k, (a, b) in enumerate(pairs[1:], start=1):
+        label[k], label[size - 1 - k] = a, b
+    m = size - 1
+    rounds = []
+    for offset in range(count):
+        i = (offset + (1 if problem.held else 0)) % m
+        factor = [(label[size - 1], label[i])]
+        factor += [(label[(i + j) % m], label[(i - j) % m]) for j in range(1, size // 2)]
+        rounds.append([(a, b) for a, b in factor if a is not None and b is not None])
+    return rounds

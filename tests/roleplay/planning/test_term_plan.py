@@ -241,3 +241,30 @@ def test_plan_term_with_one_trainee_present_explains():
     with pytest.raises(PairingImpossible) as raised:
         plan_term(problem, time_limit=SECONDS)
     assert "one person cannot form a group" in raised.value.message
+
+
+def test_plan_term_reaches_the_counting_bound_for_twenty_five():
+    """The issue's table: with 25 trainees today repeats in round 17 and the CP-SAT model alone
+    found nothing better in its time; the bound is round 22, and the plan reaches it with a
+    fair triad rotation (3 turns each, never twice in a row) and even observer turns."""
+    problem = TermProblem(trainees=cohort(25), rounds=25)
+    plan = plan_term(problem, time_limit=6)
+    assert (plan.first_repeat, counting_bound(problem) + 1, plan.proven_horizon) == (22, 22, True)
+    assert_rounds_valid(problem, plan.rounds)
+    assert sorted(set(plan.triad_turns[tid] for tid, _ in problem.trainees)) == [3]
+    triads = [next(set(g.members()) for g in groups if g.observer) for groups in plan.rounds]
+    assert all(not (a & b) for a, b in itertools.pairwise(triads))
+    assert max(plan.observer_turns.values()) - min(plan.observer_turns.values()) <= 1
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_plan_term_after_one_absence_in_round_one_reaches_n_minus_one(seed):
+    """20 trainees, one of them away in round 1 (a triad that round): today's suggestion repeats
+    around round 12; the plan's first repeat is round 19, the latest any schedule can reach."""
+    rnd = random.Random(seed)
+    first = TermProblem(trainees=cohort(20), rounds=1, absent={0: {rnd.randint(1, 20)}})
+    held = round_by_round(first)
+    problem = TermProblem(trainees=cohort(20), rounds=20, held=held)
+    plan = plan_term(problem, time_limit=6)
+    assert plan.first_repeat == 19 == counting_bound(problem) + 1
+    assert_rounds_valid(problem, plan.rounds)
