@@ -317,3 +317,22 @@ def may_edit_template(user: User, template: FeedbackTemplate) -> bool:
     if user.is_programme_admin:
         return True
     return template.owner_id is not None and template.owner_id == user.pk
+
+
+def get_cohort_supervised_by(user: User, pk: int) -> Cohort:
+    """A cohort for its supervisors and programme admins only: its trainees, like everyone else,
+    are told it does not exist (404) — the cohort view shows every trainee's figures."""
+    cohort = cohorts_visible_to(user).filter(pk=pk).first()
+    if cohort is None or not may(user, Action.MANAGE, cohort):
+        raise Http404("No such cohort.")
+    return cohort
+
+
+def supervises_cohort(user: User, cohort: Cohort) -> bool:
+    """Whether `user` supervises `cohort` now — the rule for care flags, which (unlike `may`)
+    does not open them to programme admins."""
+    return (
+        CohortMembership.objects.active()
+        .filter(cohort=cohort, user=user, role=Role.SUPERVISOR)
+        .exists()
+    )
