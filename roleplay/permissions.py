@@ -336,3 +336,40 @@ def supervises_cohort(user: User, cohort: Cohort) -> bool:
         .filter(cohort=cohort, user=user, role=Role.SUPERVISOR)
         .exists()
     )
+
+
+def get_trainee_progress_for(user: User, cohort_pk: int, trainee_pk: int) -> tuple[Cohort, User]:
+    """The cohort and trainee of a progress page (and its hours log and report), or 404.
+
+    Open to the trainee themself while their trainee membership is active, to the cohort's
+    supervisors now, and to programme admins. Supervisors and admins also see a trainee who has
+    since left the cohort (history stays); a partner, another trainee or another cohort's
+    supervisor gets 404 like anyone guessing ids (invariant 5)."""
+    if not user.is_authenticated:
+        raise Http404("No such progress page.")
+    trainee_memberships = CohortMembership.objects.filter(
+        cohort_id=cohort_pk, user_id=trainee_pk, role=Role.TRAINEE
+    )
+    if user.pk == trainee_pk:
+        allowed = trainee_memberships.filter(ended_at__isnull=True).exists()
+    elif user.is_programme_admin:
+        allowed = trainee_memberships.exists()
+    else:
+        allowed = (
+            trainee_memberships.exists()
+            and CohortMembership.objects.active()
+            .filter(cohort_id=cohort_pk, user=user, role=Role.SUPERVISOR)
+            .exists()
+        )
+    if not allowed:
+        raise Http404("No such progress page.")
+    cohort = Cohort.objects.get(pk=cohort_pk)
+    trainee = User.objects.get(pk=trainee_pk)
+    return cohort, trainee
+
+
+def progress_cohorts_of(user: User) -> QuerySet[Cohort]:
+    """The cohorts where `user` is an active trainee: the progress pages they may open."""
+    if not user.is_authenticated:
+        return Cohort.objects.none()
+    return Cohort.objects.filter(pk__in=_cohort_ids(user, Role.TRAINEE))
