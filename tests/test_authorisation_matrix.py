@@ -188,6 +188,8 @@ ENTRIES: dict[str, Entry] = {
         POST_ONLY,
         MANAGE_POST,
     ),
+    # The cohort view shows every trainee's figures: its trainees are told it does not exist.
+    "cohort_progress": Entry(cohort, only(MANAGERS, 200), signed_in(405)),
     "round_list": Entry(cohort, MANAGE, MANAGE),
     "term_plan": Entry(cohort, MANAGE, MANAGE),  # an empty POST re-renders the form
     "term_plan_status": Entry(cohort, MANAGE, signed_in(405)),

@@ -390,7 +390,7 @@ def cohort_progress(
     """Everything the cohort view shows, in seven queries (six without care flags) whatever the
     number of trainees, sessions and answers. `shows_care`: the viewer supervises the cohort."""
     now = now or timezone.now()
-    trainees = list(active_trainees(cohort).only("pk", "display_name", "email"))
+    trainees = list(active_trainees(cohort))
     cells: dict[int, dict[int, Cell]] = defaultdict(dict)
     for user_id, partner, role, n in _meetings(cohort):
         cell = cells[user_id].setdefault(partner, Cell())
