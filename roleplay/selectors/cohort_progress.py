@@ -13,7 +13,7 @@ Definitions (the README repeats them for supervisors):
 - *Feedback completion*: of the forms a trainee owed (one per completed session they came to, as
   `services.feedback.forms_owed` asks), those whose window has closed or which are submitted are
   *due*; completion is submitted ÷ due, on time is first submitted before the window closed ÷ due.
-- *Usefulness received as an author*: the mean of the 1–5 usefulness ratings given in
+- *Usefulness received as an author*: the mean of the 1 to 5 usefulness ratings given in
   reflections by the trainees this trainee wrote feedback about (client, therapist and observer
   forms; each rating counts once for each trainee author of that session's feedback about them).
 - *Client-rated score*: the client-role trainee's stored score, in the session the trainee was the
@@ -76,7 +76,7 @@ RECENT = 2  # the attention rules compare the last two sessions with the ones be
 
 @dataclass
 class Cell:
-    """Row trainee × column trainee: how often they met, by the row trainee's role."""
+    """Row trainee by column trainee: how often they met, by the row trainee's role."""
 
     total: int = 0
     by_role: dict[str, int] = field(default_factory=dict)
