@@ -74,6 +74,7 @@ def pages(s: Seeded) -> list[Page]:
         Page("profile", "trainee", r("profile")),
         Page("dashboard", "supervisor", r("dashboard")),
         Page("cohort page", "supervisor", r("cohort_detail", s.cohort)),
+        Page("cohort progress", "supervisor", r("cohort_progress", s.cohort)),
         Page("cohort edit", "supervisor", r("cohort_edit", s.cohort)),
         Page("invite", "supervisor", r("cohort_invite", s.cohort)),
         Page("rounds", "supervisor", r("round_list", s.cohort)),

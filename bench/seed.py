@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import psycopg
 from django.apps import apps
@@ -33,7 +34,7 @@ from django.utils import timezone
 
 from roleplay.services.pairing_algorithm import round_robin_round
 
-SEED_VERSION = 4
+SEED_VERSION = 5
 ZONES = ("Europe/London", "Europe/Berlin", "America/New_York", "Australia/Sydney", "UTC")
 KINDS = (
     "pairing_published",
@@ -501,6 +502,7 @@ def _programme(scale: Scale, writer: Writer, now: datetime) -> Seeded:
     writer.copy("pairing members", "roleplay.PairingMember", members)
     writer.copy("sessions", "roleplay.Session", sessions)
     writer.copy("seats", "roleplay.SessionSeat", seats)
+    _feedback(writer, sessions, seats)
     del rounds, pairings, members, sessions, seats, round_scenarios
 
     # Messages: spread over everyone and the year; the newest few of each person unread.
@@ -560,6 +562,106 @@ def _programme(scale: Scale, writer: Writer, now: datetime) -> Seeded:
         scenario=own_scenarios[supervisors[0][0]][0],
         rows=writer.rows,
         seconds=writer.seconds,
+    )
+
+
+def _feedback(writer: Writer, sessions: list[dict], seats: list[dict]) -> None:
+    """Feedback on every completed session, as `feedback_submit` leaves it: the client's and the
+    therapist's submitted responses on the built-in forms with their stored scores (no answers:
+    no page timed here reads them), the reveal, and both trainees' reflections. One session in
+    ten lacks the therapist's form (so it is not revealed). Scores drift with the session and
+    the trainee, so trends and gaps differ from trainee to trainee."""
+    from roleplay.models import FeedbackTemplate
+
+    template = {
+        purpose: FeedbackTemplate.objects.get(family=f"builtin-{purpose}", is_current=True).pk
+        for purpose in ("client", "therapist")
+    }
+    by_session: dict[int, dict[str, int]] = {}
+    for seat in seats:
+        by_session.setdefault(seat["session_id"], {})[seat["role"]] = seat["user_id"]
+    responses, scores, reveals, reflections = [], [], [], []
+    for session in sessions:
+        if session["status"] != "completed":
+            continue
+        sid = session["id"]
+        client, therapist = by_session[sid]["client"], by_session[sid]["therapist"]
+        at = session["end"] + timedelta(hours=2)
+        felt = Decimal(28 + (sid * 7 + therapist) % 19)
+        own = Decimal(32 + (sid + therapist * 3) % 13)
+        written = [("client", client, therapist, felt)]
+        if sid % 10 != 3:
+            written.append(("therapist", therapist, client, own))
+        for purpose, author, about, value in written:
+            rid = len(responses) + 1
+            responses.append(
+                {
+                    "id": rid,
+                    "session_id": sid,
+                    "author_id": author,
+                    "about_id": about,
+                    "purpose": purpose,
+                    "template_id": template[purpose],
+                    "state": "submitted",
+                    "submitted_at": at,
+                    "created_at": at,
+                    "updated_at": at,
+                }
+            )
+            if purpose == "client":
+                rating = Decimal(10 + sid % 25)
+                parts = [("felt_understood", value, 10), ("session_rating", rating, 4)]
+                parts.append(("", value + rating, 14))
+            else:
+                parts = [("understood_self", value, 10), ("", value, 10)]
+            for subscale, number, used in parts:
+                scores.append(
+                    {
+                        "id": len(scores) + 1,
+                        "response_id": rid,
+                        "subscale": subscale,
+                        "value": number,
+                        "items_used": used,
+                    }
+                )
+        if len(written) == 2:
+            reveals.append(
+                {
+                    "id": len(reveals) + 1,
+                    "session_id": sid,
+                    "revealed_at": at,
+                    "reason": "both_submitted",
+                }
+            )
+            for trainee in (client, therapist):
+                reflections.append(
+                    {
+                        "id": len(reflections) + 1,
+                        "session_id": sid,
+                        "trainee_id": trainee,
+                        "usefulness": 1 + (sid + trainee) % 5,
+                        "goal": "Leave a silence before the next question.",
+                        "updated_at": at,
+                    }
+                )
+    writer.copy("feedback responses", "roleplay.FeedbackResponse", responses)
+    writer.copy("feedback scores", "roleplay.FeedbackScore", scores)
+    writer.copy("feedback reveals", "roleplay.FeedbackReveal", reveals)
+    writer.copy("reflections", "roleplay.Reflection", reflections)
+    # Three open care requests in the first cohort (its sessions come first), for the cohort view.
+    completed = [s for s in sessions if s["status"] == "completed"][:3]
+    writer.copy(
+        "care flags (open)",
+        "roleplay.CareFlag",
+        (
+            {
+                "id": n + 1,
+                "session_id": session["id"],
+                "raised_by_id": by_session[session["id"]]["client"],
+                "raised_at": session["end"],
+            }
+            for n, session in enumerate(completed)
+        ),
     )
 
 
