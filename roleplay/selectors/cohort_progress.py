@@ -44,10 +44,8 @@ from django.db.models import (
     Avg,
     Count,
     DateTimeField,
-    Exists,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     Value,
 )
@@ -62,7 +60,6 @@ from roleplay.models import (
     FeedbackResponse,
     FeedbackScore,
     PairingRole,
-    Reflection,
     ResponseState,
     SessionSeat,
     SessionStatus,
@@ -209,18 +206,9 @@ def _closes_at() -> ExpressionWrapper:
 
 
 def _seat_counts(cohort: Cohort, now: datetime) -> dict[int, dict]:
-    """Per trainee: completed sessions (by role), forms due/submitted/on time, no-shows and late
-    cancellations — one grouped query over their seats in the cohort."""
-    first_submission = FeedbackResponse.objects.filter(
-        session=OuterRef("session"),
-        author=OuterRef("user"),
-        purpose=OuterRef("role"),
-        state=ResponseState.SUBMITTED,
-        revision=1,
-    )
-    on_time = first_submission.filter(submitted_at__lte=OuterRef("closes_at"))
+    """Per trainee: completed sessions (by role), how many of those have a closed feedback window,
+    no-shows and late cancellations — one grouped query over their seats in the cohort."""
     completed = Q(session__status=SessionStatus.COMPLETED, no_show=False)
-    submitted = Q(Exists(first_submission))
     rows = (
         SessionSeat.objects.filter(_in_cohort(cohort))
         .annotate(closes_at=_closes_at())
@@ -231,9 +219,7 @@ def _seat_counts(cohort: Cohort, now: datetime) -> dict[int, dict]:
             client=Count("pk", filter=completed & Q(role=PairingRole.CLIENT)),
             therapist=Count("pk", filter=completed & Q(role=PairingRole.THERAPIST)),
             observer=Count("pk", filter=completed & Q(role=PairingRole.OBSERVER)),
-            due=Count("pk", filter=completed & (Q(closes_at__lte=now) | submitted)),
-            submitted=Count("pk", filter=completed & submitted),
-            on_time=Count("pk", filter=completed & Q(Exists(on_time))),
+            window_closed=Count("pk", filter=completed & Q(closes_at__lte=now)),
             no_shows=Count("pk", filter=Q(no_show=True)),
             late=Count(
                 "pk",
@@ -248,61 +234,69 @@ def _seat_counts(cohort: Cohort, now: datetime) -> dict[int, dict]:
     return {row["user_id"]: row for row in rows}
 
 
-def _usefulness(cohort: Cohort) -> dict[int, tuple[Decimal, int]]:
-    """Author → (mean usefulness, ratings) of the reflections on the feedback they wrote."""
-    rows = (
-        Reflection.objects.filter(
-            _in_cohort(cohort),
-            usefulness__isnull=False,
-            session__feedback__about=F("trainee"),
-            session__feedback__state=ResponseState.SUBMITTED,
-            session__feedback__revision=1,
-            session__feedback__purpose__in=TRAINEE_PURPOSES,
-        )
-        .order_by()
-        .values_list("session__feedback__author")
-        .annotate(mean=Avg("usefulness"), n=Count("pk"))
+def _authored(cohort: Cohort, now: datetime) -> dict[int, dict]:
+    """Per trainee author: forms submitted (first submissions of client, therapist and observer
+    forms), of them on time and still inside their window, and the usefulness ratings the
+    trainees they wrote about gave in their reflections — one grouped query joining each form to
+    the reflection of the trainee it is about (no correlated subqueries: at a term's size they
+    cost more than the page may)."""
+    rated = Q(
+        session__reflections__trainee=F("about"), session__reflections__usefulness__isnull=False
     )
-    return {author: (Decimal(mean), n) for author, mean, n in rows}
+    rows = (
+        FeedbackResponse.objects.filter(
+            _in_cohort(cohort),
+            state=ResponseState.SUBMITTED,
+            revision=1,
+            purpose__in=TRAINEE_PURPOSES,
+            session__status=SessionStatus.COMPLETED,
+        )
+        .annotate(closes_at=_closes_at())
+        .order_by()
+        .values("author_id")
+        .annotate(
+            submitted=Count("pk", distinct=True),
+            on_time=Count("pk", filter=Q(submitted_at__lte=F("closes_at")), distinct=True),
+            window_open=Count("pk", filter=Q(closes_at__gt=now), distinct=True),
+            usefulness=Avg("session__reflections__usefulness", filter=rated),
+            ratings=Count("session__reflections__pk", filter=rated, distinct=True),
+        )
+    )
+    return {row["author_id"]: row for row in rows}
 
 
-def _mirrored_scores(cohort: Cohort) -> list[tuple[int, str, int, int, Decimal]]:
-    """(session, purpose, author, about, value) of the latest submitted client and therapist
-    forms' scores on mirrored subscales, oldest session first. One query."""
+def _mirrored_subscales() -> Q:
+    """Which stored scores are the mirrored ones: (template version, subscale) of the client
+    items some therapist item mirrors, and of the therapist items that mirror one. Read from the
+    handful of form versions, so the score query below filters on plain columns."""
     mirrored_keys = (
         FeedbackItem.objects.filter(template__purpose=FeedbackPurpose.THERAPIST)
         .exclude(parallel_key="")
         .values("parallel_key")
     )
-    client_side = FeedbackItem.objects.filter(
-        template=OuterRef("response__template"),
-        subscale=OuterRef("subscale"),
-        key__in=mirrored_keys,
-    )
-    therapist_side = FeedbackItem.objects.filter(
-        template=OuterRef("response__template"), subscale=OuterRef("subscale")
-    ).exclude(parallel_key="")
-    later = FeedbackResponse.objects.filter(
-        session=OuterRef("response__session"),
-        author=OuterRef("response__author"),
-        about=OuterRef("response__about"),
-        purpose=OuterRef("response__purpose"),
-        state=ResponseState.SUBMITTED,
-        revision__gt=OuterRef("response__revision"),
-    )
+    pairs = FeedbackItem.objects.filter(
+        Q(template__purpose=FeedbackPurpose.THERAPIST) & ~Q(parallel_key="")
+        | Q(template__purpose=FeedbackPurpose.CLIENT, key__in=mirrored_keys)
+    ).exclude(subscale="")
+    found = Q(pk__in=[])
+    for template_id, subscale in set(pairs.order_by().values_list("template_id", "subscale")):
+        found |= Q(response__template_id=template_id, subscale=subscale)
+    return found
+
+
+def _mirrored_scores(cohort: Cohort) -> list[tuple[int, str, int, int, Decimal]]:
+    """(session, purpose, author, about, value) of the submitted client and therapist forms'
+    scores on mirrored subscales, oldest session first and, within a session, the latest
+    revision of a form first (the one to read: an amendment replaces the earlier answer)."""
     return list(
         FeedbackScore.objects.filter(
+            _mirrored_subscales(),
             _in_cohort(cohort, "response__"),
             response__state=ResponseState.SUBMITTED,
+            response__purpose__in=[FeedbackPurpose.CLIENT, FeedbackPurpose.THERAPIST],
             value__isnull=False,
         )
-        .exclude(subscale="")
-        .filter(
-            Q(Q(Exists(client_side)), response__purpose=FeedbackPurpose.CLIENT)
-            | Q(Q(Exists(therapist_side)), response__purpose=FeedbackPurpose.THERAPIST)
-        )
-        .exclude(Exists(later))
-        .order_by("response__session__start", "response__session_id", "subscale")
+        .order_by("response__session__start", "response__session_id", "-response__revision")
         .values_list(
             "response__session_id",
             "response__purpose",
@@ -387,8 +381,8 @@ def _attention(row: TraineeRow, care_sessions: list[int]) -> list[Attention]:
 def cohort_progress(
     cohort: Cohort, *, shows_care: bool, now: datetime | None = None
 ) -> CohortProgress:
-    """Everything the cohort view shows, in seven queries (six without care flags) whatever the
-    number of trainees, sessions and answers. `shows_care`: the viewer supervises the cohort."""
+    """Everything the cohort view shows, in eight queries (seven without care flags) whatever
+    the number of trainees, sessions and answers. `shows_care`: the viewer supervises the cohort."""
     now = now or timezone.now()
     trainees = list(active_trainees(cohort))
     cells: dict[int, dict[int, Cell]] = defaultdict(dict)
@@ -397,14 +391,14 @@ def cohort_progress(
         cell.total += n
         cell.by_role[role] = cell.by_role.get(role, 0) + n
     counts = _seat_counts(cohort, now)
-    usefulness = _usefulness(cohort)
+    authored = _authored(cohort, now)
     scores, gaps = _scores_by_therapist(cohort)
     care = _open_care_flags(cohort) if shows_care else {}
     rows = []
     for user in trainees:
         mine = cells.get(user.pk, {})
         c = counts.get(user.pk, {})
-        mean, ratings = usefulness.get(user.pk, (None, 0))
+        a = authored.get(user.pk, {})
         row = TraineeRow(
             user=user,
             cells=[
@@ -412,11 +406,11 @@ def cohort_progress(
             ],
             completed=c.get("completed", 0),
             completed_by_role={role: c.get(role, 0) for role in ROLE_LETTER},
-            due=c.get("due", 0),
-            submitted=c.get("submitted", 0),
-            on_time=c.get("on_time", 0),
-            usefulness=mean,
-            usefulness_ratings=ratings,
+            due=c.get("window_closed", 0) + a.get("window_open", 0),
+            submitted=a.get("submitted", 0),
+            on_time=a.get("on_time", 0),
+            usefulness=None if a.get("usefulness") is None else Decimal(a["usefulness"]),
+            usefulness_ratings=a.get("ratings", 0),
             client_scores=scores.get(user.pk, []),
             gaps=gaps.get(user.pk, []),
             no_shows=c.get("no_shows", 0),

@@ -138,10 +138,10 @@ def test_demo_has_a_term_of_progress_a_recording_and_an_open_care_request():
         pairing__round__in=weeks, status=SessionStatus.COMPLETED, reveal__isnull=True
     ).exists()
 
-    # The cohort view lists Dev (falling, widening), Hamid (no-show) and Elena (care request).
+    # The cohort view lists Grace (falling, widening), Hamid (no-show), Elena (care request).
     attention = {r.user.display_name: [a.kind for a in r.attention] for r in progress.attention}
     assert attention == {
-        "Dev Patel": ["falling", "gap"],
+        "Grace Liu": ["falling", "gap"],
         "Hamid Karimi": ["missed"],
         "Elena Rossi": ["care"],
     }

@@ -169,9 +169,9 @@ class Command(BaseCommand):
 
         - Aisha is the therapist six times: her clients feel more and more understood (answers
           2 → 5) while her own rating comes down to meet theirs, so her perspective gap closes.
-        - Dev is the therapist every week: his clients' scores fall in the last two weeks while
-          he rates himself higher — the cohort view lists him for falling scores and a widening
-          gap. Hamid did not come in week 6 (a no-show: listed for missed sessions).
+        - Grace is the therapist every week: her clients' scores fall in the last two weeks
+          while she rates herself higher — the cohort view lists her for falling scores and a
+          widening gap. Hamid did not come in week 6 (a no-show: listed for missed sessions).
         Sessions are made by the services as they happen; since the feedback window of a
         session two months ago has long closed, the window is opened for the load and the
         submissions and reveals are then dated an hour or two after each session."""
@@ -180,56 +180,56 @@ class Command(BaseCommand):
         weeks = [
             [
                 (ben, c, aisha, t),
-                (chloe, c, dev, t),
+                (chloe, c, grace, t),
                 (elena, c, finn, t),
-                (grace, c, hamid, t, ines),
+                (dev, c, hamid, t, ines),
             ],
             [
                 (chloe, c, aisha, t),
-                (elena, c, dev, t),
+                (elena, c, grace, t),
                 (ines, c, ben, t),
-                (finn, c, grace, t, hamid),
+                (finn, c, dev, t, hamid),
             ],
             [
                 (aisha, c, elena, t),
-                (finn, c, dev, t),
+                (finn, c, grace, t),
                 (hamid, c, chloe, t),
-                (ben, c, ines, t, grace),
+                (ben, c, ines, t, dev),
             ],
             [
                 (finn, c, aisha, t),
-                (grace, c, dev, t),
+                (dev, c, grace, t),
                 (ben, c, hamid, t),
                 (chloe, c, elena, t, ines),
             ],
             [
-                (grace, c, aisha, t),
-                (hamid, c, dev, t),
+                (dev, c, aisha, t),
+                (hamid, c, grace, t),
                 (elena, c, ines, t),
                 (ben, c, chloe, t, finn),
             ],
             [
                 (aisha, c, ben, t),
-                (ines, c, dev, t),
+                (ines, c, grace, t),
                 (chloe, c, finn, t),
-                (grace, c, hamid, t, elena),
+                (dev, c, hamid, t, elena),
             ],
             [
                 (hamid, c, aisha, t),
-                (ben, c, dev, t),
-                (ines, c, grace, t),
+                (ben, c, grace, t),
+                (ines, c, dev, t),
                 (elena, c, finn, t, chloe),
             ],
             [
                 (ines, c, aisha, t),
-                (chloe, c, dev, t),
+                (chloe, c, grace, t),
                 (finn, c, ben, t),
-                (hamid, c, elena, t, grace),
+                (hamid, c, elena, t, dev),
             ],
         ]
         # (what the client answers, what the therapist answers about themself) per week.
         aisha_scores = iter([(2, 5), (3, 5), (3, 4), (4, 4), (4, 4), (5, 5)])
-        dev_scores = [(4, 4)] * 6 + [(3, 5), (2, 5)]
+        grace_scores = [(4, 4)] * 6 + [(3, 5), (2, 5)]
         window = cohort.feedback_window_days
         cohort.feedback_window_days = 60
         cohort.save(update_fields=["feedback_window_days"])
@@ -249,8 +249,8 @@ class Command(BaseCommand):
                 heard, own = 4, 4
                 if therapist == aisha:
                     heard, own = next(aisha_scores)
-                elif therapist == dev:
-                    heard, own = dev_scores[number]
+                elif therapist == grace:
+                    heard, own = grace_scores[number]
                 self._write(
                     session,
                     client,
