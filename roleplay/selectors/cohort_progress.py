@@ -46,6 +46,7 @@ from django.db.models import (
     DateTimeField,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     Q,
     Value,
 )
@@ -238,13 +239,15 @@ def _authored(cohort: Cohort, now: datetime) -> dict[int, dict]:
     """Per trainee author: forms submitted (first submissions of client, therapist and observer
     forms), of them on time and still inside their window, and the usefulness ratings the
     trainees they wrote about gave in their reflections — one grouped query joining each form to
-    the reflection of the trainee it is about (no correlated subqueries: at a term's size they
-    cost more than the page may)."""
-    rated = Q(
-        session__reflections__trainee=F("about"), session__reflections__usefulness__isnull=False
-    )
+    the one reflection of the trainee it is about (a filtered join, so no row counts twice; no
+    correlated subqueries: at a term's size they cost more than the page may)."""
     rows = (
-        FeedbackResponse.objects.filter(
+        FeedbackResponse.objects.annotate(
+            their_reflection=FilteredRelation(
+                "session__reflections", condition=Q(session__reflections__trainee=F("about"))
+            )
+        )
+        .filter(
             _in_cohort(cohort),
             state=ResponseState.SUBMITTED,
             revision=1,
@@ -255,11 +258,11 @@ def _authored(cohort: Cohort, now: datetime) -> dict[int, dict]:
         .order_by()
         .values("author_id")
         .annotate(
-            submitted=Count("pk", distinct=True),
-            on_time=Count("pk", filter=Q(submitted_at__lte=F("closes_at")), distinct=True),
-            window_open=Count("pk", filter=Q(closes_at__gt=now), distinct=True),
-            usefulness=Avg("session__reflections__usefulness", filter=rated),
-            ratings=Count("session__reflections__pk", filter=rated, distinct=True),
+            submitted=Count("pk"),
+            on_time=Count("pk", filter=Q(submitted_at__lte=F("closes_at"))),
+            window_open=Count("pk", filter=Q(closes_at__gt=now)),
+            usefulness=Avg("their_reflection__usefulness"),
+            ratings=Count("their_reflection__usefulness"),
         )
     )
     return {row["author_id"]: row for row in rows}
