@@ -288,3 +288,24 @@ def test_page_queries_do_not_grow_with_trainees_or_sessions(
     with django_assert_num_queries(13):
         response = client.get(url)
     assert response.content.decode().count("open care request to acknowledge") == n
+
+
+def test_an_amended_form_is_read_as_amended(cohort, supervisor):
+    """Ben rated Ana low, then amended his form before the reveal: the amendment is his rating."""
+    ana, ben = _trainee(cohort, "Ana"), _trainee(cohort, "Ben")
+    s = _session(cohort, supervisor, [(ben, PairingRole.CLIENT), (ana, PairingRole.THERAPIST)], NOW)
+    _submit(s, ben, ana, FeedbackPurpose.CLIENT, 2)
+    with time_machine.travel(s.end + timedelta(hours=1, minutes=5), tick=False):
+        first = s.feedback.get(author=ben)
+        draft = feedback.feedback_amend(response=first, author=ben)
+        feedback.feedback_submit(
+            response=draft, author=ben, answers=answers_for(draft.template, likert=5)
+        )
+    _submit(s, ana, ben, FeedbackPurpose.THERAPIST, 5)
+
+    row = next(r for r in cohort_progress(cohort, shows_care=True, now=NOW).rows if r.user == ana)
+    assert (row.client_scores, row.gaps) == ([D(46)], [D(0)])
+    ben_row = next(
+        r for r in cohort_progress(cohort, shows_care=True, now=NOW).rows if r.user == ben
+    )
+    assert (ben_row.submitted, ben_row.due) == (1, 1)  # one form, whatever its revisions
