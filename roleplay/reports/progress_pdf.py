@@ -1,8 +1,10 @@
 """The progress report as a PDF, made with fpdf2 (pure Python, from PyPI; no system packages).
 
-Text is set in DejaVu Sans when the font file is there (Debian's fonts-dejavu-core, which
-covers names in any European script); without it the PDF falls back to the built-in Helvetica,
-which knows only Latin-1, and letters outside it print as "?" rather than failing the download.
+Text is set in the PDF's built-in Helvetica, which needs no font file but knows only Latin-1
+(most Western European names). When a text needs a letter outside it, the report is made again
+in DejaVu Sans (Debian's fonts-dejavu-core), embedded: reading and subsetting that font costs
+about a second, thirty times the rest, so it is paid only when needed. Without the font file
+such letters print as "?" rather than failing the download.
 The charts are the page's own SVG, drawn into the PDF by fpdf2; each has its table beside it.
 Care flags and reflections' private text are not in the report: the selector never reads them."""
 
@@ -17,14 +19,24 @@ DEFAULT_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 DEFAULT_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
 
+class _NeedsUnicode(Exception):
+    """A text has a letter Helvetica cannot print: make the report again with an embedded font."""
+
+
+def _unicode_fonts() -> tuple[Path, Path] | None:
+    regular = Path(getattr(settings, "DYAD_PDF_FONT", DEFAULT_FONT))
+    bold = Path(getattr(settings, "DYAD_PDF_FONT_BOLD", DEFAULT_BOLD))
+    return (regular, bold) if regular.exists() and bold.exists() else None
+
+
 class _Report(FPDF):
-    def __init__(self, footer_text: str):
+    def __init__(self, footer_text: str, fonts: tuple[Path, Path] | None, *, strict: bool):
         super().__init__(format="A4")
         self.footer_text = footer_text
-        regular = Path(getattr(settings, "DYAD_PDF_FONT", DEFAULT_FONT))
-        bold = Path(getattr(settings, "DYAD_PDF_FONT_BOLD", DEFAULT_BOLD))
-        self.unicode = regular.exists() and bold.exists()
-        if self.unicode:
+        self.strict = strict  # raise _NeedsUnicode instead of printing "?"
+        self.unicode = fonts is not None
+        if fonts is not None:
+            regular, bold = fonts
             self.add_font("body", "", str(regular))
             self.add_font("body", "B", str(bold))
             self.family = "body"
@@ -35,7 +47,15 @@ class _Report(FPDF):
 
     def text_of(self, value) -> str:
         text = str(value)
-        return text if self.unicode else text.encode("latin-1", "replace").decode("latin-1")
+        if self.unicode:
+            return text
+        try:
+            text.encode("latin-1")
+        except UnicodeEncodeError:
+            if self.strict:
+                raise _NeedsUnicode from None
+            return text.encode("latin-1", "replace").decode("latin-1")
+        return text
 
     def footer(self):
         self.set_y(-12)
@@ -68,7 +88,7 @@ class _Report(FPDF):
 
 def _number(value) -> str:
     if value is None:
-        return "—"
+        return "-"
     text = f"{value:.1f}"
     return text[:-2] if text.endswith(".0") else text
 
@@ -80,7 +100,16 @@ def _day(moment) -> str:
 def progress_pdf(*, cohort, trainee, progress, generated_at, charts) -> bytes:
     """The report: practice per role, feedback on time, goals, the perspective gap and the
     received subscales, each chart followed by its numbers."""
-    pdf = _Report(f"{trainee.name} · {cohort.name} · made {generated_at:%Y-%m-%d %H:%M}")
+    fonts = _unicode_fonts()
+    try:
+        return _build(cohort, trainee, progress, generated_at, charts, None, fonts is not None)
+    except _NeedsUnicode:
+        return _build(cohort, trainee, progress, generated_at, charts, fonts, False)
+
+
+def _build(cohort, trainee, progress, generated_at, charts, fonts, strict) -> bytes:
+    footer = f"{trainee.name} · {cohort.name} · made {generated_at:%Y-%m-%d %H:%M}"
+    pdf = _Report(footer, fonts, strict=strict)
     pdf.set_title(f"Progress report: {trainee.name}")
     pdf.set_author("Dyad")
     pdf.add_page()
@@ -152,7 +181,7 @@ def progress_pdf(*, cohort, trainee, progress, generated_at, charts) -> bytes:
                 _day(r.start),
                 r.role_label,
                 r.minutes,
-                r.scenario or "—",
+                r.scenario or "-",
                 "yes" if r.reviewed else "no",
             ]
             for r in hours.rows

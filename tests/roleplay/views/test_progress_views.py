@@ -307,6 +307,20 @@ def test_report_pdf_is_a_pdf_with_the_trainees_name_and_figures(client, cohort, 
     assert "100% on time: 2 of 2 forms due" in text
 
 
+def test_report_pdf_embeds_a_font_only_for_letters_outside_latin_1(client, cohort, tess, pat):
+    practised(cohort, tess, pat, day=1, client_likert=4, self_likert=4)
+    supervisor = supervisor_of(cohort)
+    url = progress_url(cohort, tess, "trainee_report_pdf")
+    plain = get(client, supervisor, url).content
+    assert b"DejaVu" not in plain and b"Helvetica" in plain
+    tess.display_name = "Zofia Łukasiewicz"
+    tess.save(update_fields=["display_name"])
+    embedded = get(client, supervisor, url).content
+    assert b"DejaVu" in embedded
+    text = PdfReader(io.BytesIO(embedded)).pages[0].extract_text()
+    assert "Progress report: Zofia Łukasiewicz" in text
+
+
 def test_progress_page_has_a_print_stylesheet(client, cohort, tess):
     body = get(client, tess, progress_url(cohort, tess)).content.decode()
     assert "css/progress.css" in body
