@@ -10,7 +10,7 @@ when one person is a trainee in one cohort and a supervisor in another."""
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -344,28 +344,30 @@ def get_trainee_progress_for(user: User, cohort_pk: int, trainee_pk: int) -> tup
     Open to the trainee themself while their trainee membership is active, to the cohort's
     supervisors now, and to programme admins. Supervisors and admins also see a trainee who has
     since left the cohort (history stays); a partner, another trainee or another cohort's
-    supervisor gets 404 like anyone guessing ids (invariant 5)."""
+    supervisor gets 404 like anyone guessing ids (invariant 5). Two queries at most."""
     if not user.is_authenticated:
         raise Http404("No such progress page.")
-    trainee_memberships = CohortMembership.objects.filter(
-        cohort_id=cohort_pk, user_id=trainee_pk, role=Role.TRAINEE
+    membership = (
+        CohortMembership.objects.filter(cohort_id=cohort_pk, user_id=trainee_pk, role=Role.TRAINEE)
+        .select_related("cohort", "user")
+        .order_by(F("ended_at").desc(nulls_first=True))  # the active one, if any
+        .first()
     )
-    if user.pk == trainee_pk:
-        allowed = trainee_memberships.filter(ended_at__isnull=True).exists()
+    if membership is None:
+        allowed = False
+    elif user.pk == trainee_pk:
+        allowed = membership.ended_at is None
     elif user.is_programme_admin:
-        allowed = trainee_memberships.exists()
+        allowed = True
     else:
         allowed = (
-            trainee_memberships.exists()
-            and CohortMembership.objects.active()
+            CohortMembership.objects.active()
             .filter(cohort_id=cohort_pk, user=user, role=Role.SUPERVISOR)
             .exists()
         )
     if not allowed:
         raise Http404("No such progress page.")
-    cohort = Cohort.objects.get(pk=cohort_pk)
-    trainee = User.objects.get(pk=trainee_pk)
-    return cohort, trainee
+    return membership.cohort, membership.user
 
 
 def progress_cohorts_of(user: User) -> QuerySet[Cohort]:

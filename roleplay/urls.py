@@ -65,6 +65,21 @@ urlpatterns = [
         progress.trainee_progress,
         name="trainee_progress",
     ),
+    path(
+        "cohorts/<int:pk>/trainees/<int:user_id>/hours/",
+        progress.trainee_hours,
+        name="trainee_hours",
+    ),
+    path(
+        "cohorts/<int:pk>/trainees/<int:user_id>/hours.csv",
+        progress.trainee_hours_csv,
+        name="trainee_hours_csv",
+    ),
+    path(
+        "cohorts/<int:pk>/trainees/<int:user_id>/report.pdf",
+        progress.trainee_report_pdf,
+        name="trainee_report_pdf",
+    ),
     path("progress/", progress.my_progress, name="my_progress"),
     path("rounds/<int:pk>/", rounds.round_detail, name="round_detail"),
     path("rounds/<int:pk>/edit/", rounds.round_edit, name="round_edit"),

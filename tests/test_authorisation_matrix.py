@@ -203,6 +203,9 @@ ENTRIES: dict[str, Entry] = {
     ),
     # A trainee's progress (here the therapist's): themself, the cohort's supervisors, admins.
     "trainee_progress": Entry(progress_of_trainee, PROGRESS, signed_in(405)),
+    "trainee_hours": Entry(progress_of_trainee, PROGRESS, signed_in(405)),
+    "trainee_hours_csv": Entry(progress_of_trainee, PROGRESS, signed_in(405)),
+    "trainee_report_pdf": Entry(progress_of_trainee, PROGRESS, signed_in(405)),
     # A trainee in one cohort is sent to their page; anyone else is shown a list (maybe empty).
     "my_progress": Entry(
         none,
