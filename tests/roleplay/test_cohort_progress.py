@@ -309,3 +309,10 @@ def test_an_amended_form_is_read_as_amended(cohort, supervisor):
         r for r in cohort_progress(cohort, shows_care=True, now=NOW).rows if r.user == ben
     )
     assert (ben_row.submitted, ben_row.due) == (1, 1)  # one form, whatever its revisions
+
+
+def test_a_cohort_without_trainees_says_so(client, cohort, supervisor):
+    client.force_login(supervisor)
+    page = client.get(reverse("cohort_progress", args=[cohort.pk])).content.decode()
+    assert "No trainees have joined yet." in page
+    assert "Nobody needs attention now." in page
