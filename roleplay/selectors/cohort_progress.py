@@ -81,11 +81,14 @@ class Cell:
 
     @property
     def roles(self) -> str:
-        """ "2 T · 1 C": the row trainee was the therapist twice and the client once."""
-        order = [PairingRole.CLIENT, PairingRole.THERAPIST, PairingRole.OBSERVER]
+        """ "1 C · 2 T": the row trainee was the client once and the therapist twice. Only
+        numbers and the fixed letters, so the matrix's tag writes it unescaped."""
         return " · ".join(
-            f"{self.by_role[role]} {ROLE_LETTER[role]}" for role in order if role in self.by_role
+            f"{n} {letter}" for role, letter in ROLE_LETTER.items() if (n := self.by_role.get(role))
         )
+
+
+UNMET = Cell()  # shared by every pair that has not met (never changed)
 
 
 @dataclass
@@ -405,7 +408,7 @@ def cohort_progress(
         row = TraineeRow(
             user=user,
             cells=[
-                None if other.pk == user.pk else mine.get(other.pk, Cell()) for other in trainees
+                None if other.pk == user.pk else mine.get(other.pk, UNMET) for other in trainees
             ],
             completed=c.get("completed", 0),
             completed_by_role={role: c.get(role, 0) for role in ROLE_LETTER},
