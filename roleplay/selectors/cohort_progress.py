@@ -44,6 +44,7 @@ from django.db.models import (
     Avg,
     Count,
     DateTimeField,
+    DurationField,
     ExpressionWrapper,
     F,
     FilteredRelation,
@@ -201,10 +202,12 @@ def _meetings(cohort: Cohort) -> list[tuple[int, int, str, int]]:
     )
 
 
-def _closes_at() -> ExpressionWrapper:
+def _closes_at(cohort: Cohort) -> ExpressionWrapper:
+    """When a session's feedback window closes. Every session here is of `cohort`, so its window
+    is a constant (which SQLite, under `make run`, can add to a time; it cannot multiply one)."""
     return ExpressionWrapper(
         F("session__end")
-        + F("session__pairing__round__cohort__feedback_window_days") * Value(timedelta(days=1)),
+        + Value(timedelta(days=cohort.feedback_window_days), output_field=DurationField()),
         output_field=DateTimeField(),
     )
 
@@ -215,7 +218,7 @@ def _seat_counts(cohort: Cohort, now: datetime) -> dict[int, dict]:
     completed = Q(session__status=SessionStatus.COMPLETED, no_show=False)
     rows = (
         SessionSeat.objects.filter(_in_cohort(cohort))
-        .annotate(closes_at=_closes_at())
+        .annotate(closes_at=_closes_at(cohort))
         .order_by()
         .values("user_id")
         .annotate(
@@ -257,7 +260,7 @@ def _authored(cohort: Cohort, now: datetime) -> dict[int, dict]:
             purpose__in=TRAINEE_PURPOSES,
             session__status=SessionStatus.COMPLETED,
         )
-        .annotate(closes_at=_closes_at())
+        .annotate(closes_at=_closes_at(cohort))
         .order_by()
         .values("author_id")
         .annotate(
