@@ -316,3 +316,35 @@ def test_a_cohort_without_trainees_says_so(client, cohort, supervisor):
     page = client.get(reverse("cohort_progress", args=[cohort.pk])).content.decode()
     assert "No trainees have joined yet." in page
     assert "Nobody needs attention now." in page
+
+
+def sqlite_connection():
+    """A SQLite connection (never opened) to compile queries for, as `make run` uses SQLite."""
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    settings = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": ":memory:",
+        "OPTIONS": {},
+        "TIME_ZONE": None,
+        "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": False,
+        "AUTOCOMMIT": True,
+        "ATOMIC_REQUESTS": False,
+        "USER": "",
+        "PASSWORD": "",
+        "HOST": "",
+        "PORT": "",
+        "TEST": {},
+    }
+    return DatabaseWrapper(settings, alias="sqlite_compile_check")
+
+
+def test_feedback_window_compiles_for_sqlite_as_make_run_uses(cohort):
+    """SQLite cannot multiply a duration: the window (days times one day) made the page fail under
+    `make run` with "Invalid arguments for operator *"; it is the cohort's constant now."""
+    from roleplay.selectors.cohort_progress import _closes_at
+
+    seats = SessionSeat.objects.annotate(closes_at=_closes_at(cohort)).filter(closes_at__lte=NOW)
+    sql, _ = seats.query.get_compiler(connection=sqlite_connection()).as_sql()
+    assert "django_format_dtdelta" in sql
