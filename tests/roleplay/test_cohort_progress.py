@@ -348,3 +348,13 @@ def test_feedback_window_compiles_for_sqlite_as_make_run_uses(cohort):
     seats = SessionSeat.objects.annotate(closes_at=_closes_at(cohort)).filter(closes_at__lte=NOW)
     sql, _ = seats.query.get_compiler(connection=sqlite_connection()).as_sql()
     assert "django_format_dtdelta" in sql
+
+
+def test_review_queue_window_compiles_for_sqlite_as_make_run_uses():
+    """The review queue (which the demo sends a supervisor to) failed under `make run` with
+    "Invalid arguments for operator *", as the cohort view did."""
+    from roleplay.selectors.review import _closes_at
+
+    sessions = Session.objects.annotate(closes_at=_closes_at("sqlite")).filter(closes_at__lte=NOW)
+    sql, _ = sessions.query.get_compiler(connection=sqlite_connection()).as_sql()
+    assert "django_format_dtdelta" in sql
