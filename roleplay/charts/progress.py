@@ -1,7 +1,7 @@
 """The progress page's charts, from the selector's points (plain objects with `.start` and
 values): the perspective gap over time and one small chart per received subscale."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -18,6 +18,18 @@ class Chart:
     title: str
     svg: SafeString | None
     points: list  # the same numbers as the SVG, for the table alternative
+    table: list[tuple[str, ...]] = field(default_factory=list)  # those numbers as text
+
+
+def long_day(moment) -> str:
+    """A table's date, "2 Mar 2027", in the active zone. Formatted here, not by the template's
+    date filter: a year of sessions makes hundreds of cells."""
+    local = timezone.localtime(moment)
+    return f"{local.day} {local:%b %Y}"
+
+
+def _text(value, missing: str = "—") -> str:
+    return missing if value is None else str(value)
 
 
 def short_day(moment) -> str:
@@ -52,14 +64,18 @@ def empathy_chart(points, label: str, possible: tuple[float, float] | None) -> C
         y_range=_y_range(values, possible),
         chart_id="chart-empathy",
     )
-    return Chart("empathy", title, svg, points)
+    table = [
+        (long_day(p.start), _text(p.client), _text(p.self_rating), _text(p.gap)) for p in points
+    ]
+    return Chart("empathy", title, svg, points, table)
 
 
 def subscale_chart(score_series) -> Chart:
     points = score_series.points
     series = [Series(score_series.label, [p.value for p in points])]
+    table = [(long_day(p.start), _text(p.value, "not scorable")) for p in points]
     if not has_points(series):
-        return Chart(score_series.key, score_series.label, None, points)
+        return Chart(score_series.key, score_series.label, None, points, table)
     values = [float(p.value) for p in points if p.value is not None]
     svg = line_chart(
         title=score_series.label,
@@ -69,4 +85,4 @@ def subscale_chart(score_series) -> Chart:
         y_range=_y_range(values, score_series.y_range),
         chart_id=f"chart-{score_series.key}",
     )
-    return Chart(score_series.key, score_series.label, svg, points)
+    return Chart(score_series.key, score_series.label, svg, points, table)

@@ -9,12 +9,14 @@ The charts are the page's own SVG, drawn into the PDF by fpdf2; each has its tab
 Care flags and reflections' private text are not in the report: the selector never reads them."""
 
 import io
+import re
 from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
 from fpdf import FPDF
 
+_TITLES = re.compile(r"<(title|desc)\b[^>]*>.*?</\1>", re.DOTALL)
 DEFAULT_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 DEFAULT_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
@@ -82,6 +84,9 @@ class _Report(FPDF):
         self.ln(2)
 
     def chart(self, svg: str):
+        # <title> and <desc> serve screen readers on the page; fpdf2 cannot draw them (and logs
+        # each one it skips), and the PDF prints the numbers in a table under the chart anyway.
+        svg = _TITLES.sub("", svg)
         self.image(io.BytesIO(svg.encode()), w=self.epw)
         self.ln(2)
 

@@ -9,10 +9,10 @@ The page costs a fixed number of queries whatever the number of sessions."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from roleplay.models import (
@@ -20,15 +20,14 @@ from roleplay.models import (
     FeedbackItem,
     FeedbackPurpose,
     FeedbackResponse,
+    FeedbackScore,
     PairingRole,
     Reflection,
     ResponseState,
-    Session,
     SessionSeat,
     SessionStatus,
 )
 from roleplay.permissions import feedback_visible_to
-from roleplay.services.feedback import window_closes_at
 
 ROLES = [PairingRole.CLIENT, PairingRole.THERAPIST, PairingRole.OBSERVER]
 
@@ -39,11 +38,13 @@ class HoursRow:
 
     session_id: int
     start: datetime
+    end: datetime
     role: str
     role_label: str
     minutes: int
     scenario: str
     reviewed: bool
+    owes_form: bool = False
 
 
 @dataclass
@@ -76,9 +77,13 @@ class HoursLog:
         return (Decimal(self.minutes) / 60).quantize(Decimal("0.1"))
 
 
-def practised_seats(cohort: Cohort, trainee: User) -> QuerySet[SessionSeat]:
+def practised_seats(cohort: Cohort, trainee: User) -> QuerySet:
     """The trainee's seats in the cohort's completed sessions they came to, oldest first: what
-    counts as practice (a no-show, cancelled or future session does not)."""
+    counts as practice (a no-show, cancelled or future session does not). Plain rows, not model
+    instances: a year of sessions is read and shown, and building objects for it was most of the
+    page's time. `has_client`/`has_therapist`: whether those seats were filled by someone who came
+    (everyone present owes a form then, as services.feedback.forms_owed says)."""
+    present = SessionSeat.objects.filter(session=OuterRef("session_id"), no_show=False)
     return (
         SessionSeat.objects.filter(
             user=trainee,
@@ -86,36 +91,40 @@ def practised_seats(cohort: Cohort, trainee: User) -> QuerySet[SessionSeat]:
             session__status=SessionStatus.COMPLETED,
             session__pairing__round__cohort=cohort,
         )
-        .select_related(
-            "session__pairing__scenario", "session__pairing__round__cohort", "session__review"
+        .annotate(
+            has_client=Exists(present.filter(role=PairingRole.CLIENT)),
+            has_therapist=Exists(present.filter(role=PairingRole.THERAPIST)),
         )
         .order_by("session__start", "session_id")
+        .values(
+            "session_id",
+            "role",
+            "session__start",
+            "session__end",
+            "session__pairing__scenario__title",
+            "session__review__reviewed_at",
+            "has_client",
+            "has_therapist",
+        )
     )
-
-
-def _is_reviewed(session: Session) -> bool:
-    review = getattr(session, "review", None)
-    return review is not None and review.reviewed_at is not None
 
 
 def hours_rows(seats) -> list[HoursRow]:
     labels = dict(PairingRole.choices)
-    rows = []
-    for seat in seats:
-        session = seat.session
-        scenario = session.pairing.scenario
-        rows.append(
-            HoursRow(
-                session_id=session.pk,
-                start=session.start,
-                role=seat.role,
-                role_label=labels.get(seat.role, seat.role),
-                minutes=int((session.end - session.start).total_seconds() // 60),
-                scenario=scenario.title if scenario else "",
-                reviewed=_is_reviewed(session),
-            )
+    return [
+        HoursRow(
+            session_id=seat["session_id"],
+            start=seat["session__start"],
+            end=seat["session__end"],
+            role=seat["role"],
+            role_label=labels.get(seat["role"], seat["role"]),
+            minutes=int((seat["session__end"] - seat["session__start"]).total_seconds() // 60),
+            scenario=seat["session__pairing__scenario__title"] or "",
+            reviewed=seat["session__review__reviewed_at"] is not None,
+            owes_form=seat["has_client"] and seat["has_therapist"],
         )
-    return rows
+        for seat in seats
+    ]
 
 
 def role_totals(rows: list[HoursRow]) -> list[RoleTotal]:
@@ -159,27 +168,24 @@ class OnTime:
         return round(100 * self.on_time / self.due)
 
 
-def _owes_form(session: Session) -> bool:
-    """The rule of services.feedback.forms_owed, read from prefetched seats: everyone present
-    owes a form when both the client and the therapist came."""
-    present = {seat.role for seat in session.seats.all() if not seat.no_show}
-    return {PairingRole.CLIENT, PairingRole.THERAPIST} <= present
-
-
-def on_time(seats, trainee: User, *, now: datetime) -> OnTime:
-    sessions = [seat.session for seat in seats if _owes_form(seat.session)]
+def on_time(rows: list[HoursRow], cohort: Cohort, trainee: User, *, now: datetime) -> OnTime:
+    """Each practised session's form by the trainee: its window closes `feedback_window_days`
+    after the session ends (services.feedback.window_closes_at; every session here is the
+    cohort's). The first submitted revision counts."""
+    owed = [row for row in rows if row.owes_form]
     submitted: dict[int, datetime] = {}
     for session_id, at in FeedbackResponse.objects.filter(
         author=trainee,
-        session_id__in=[s.pk for s in sessions],
+        session_id__in=[row.session_id for row in owed],
         state=ResponseState.SUBMITTED,
         purpose__in=[PairingRole.CLIENT, PairingRole.THERAPIST, PairingRole.OBSERVER],
     ).values_list("session_id", "submitted_at"):
         submitted[session_id] = min(at, submitted.get(session_id, at))
+    window = timedelta(days=cohort.feedback_window_days)
     result = OnTime()
-    for session in sessions:
-        closes = window_closes_at(session)
-        at = submitted.get(session.pk)
+    for row in owed:
+        closes = row.end + window
+        at = submitted.get(row.session_id)
         if at is not None:
             if at <= closes:
                 result.on_time += 1
@@ -262,10 +268,29 @@ class Plots:
     subscales: list[ScoreSeries] = field(default_factory=list)
 
 
-def _latest(responses) -> list[FeedbackResponse]:
+@dataclass
+class _Response:
+    """What the plots need of one submitted response, read as plain values."""
+
+    id: int
+    session_id: int
+    start: datetime
+    author_id: int
+    about_id: int
+    purpose: str
+    revision: int
+    template_id: int
+    aggregate: str
+    template_name: str
+    family: str
+    scores: dict[str, Decimal | None] = field(default_factory=dict)
+
+
+def _latest(rows) -> list[_Response]:
     """The latest submitted revision of each (session, author, about, purpose)."""
-    latest: dict[tuple, FeedbackResponse] = {}
-    for r in responses:
+    latest: dict[tuple, _Response] = {}
+    for row in rows:
+        r = _Response(*row)
         key = (r.session_id, r.author_id, r.about_id, r.purpose)
         if key not in latest or latest[key].revision < r.revision:
             latest[key] = r
@@ -310,21 +335,25 @@ def plots(cohort: Cohort, trainee: User, viewer: User) -> Plots:
             session__status=SessionStatus.COMPLETED,
             state=ResponseState.SUBMITTED,
         )
-        .select_related("session", "template")
-        .prefetch_related("scores")
-        .only(
-            "session__start",
+        .values_list(
+            "id",
             "session_id",
+            "session__start",
             "author_id",
             "about_id",
             "purpose",
             "revision",
+            "template_id",
             "template__aggregate",
-            "template__purpose",
             "template__name",
             "template__family",
         )
     )
+    by_id = {r.id: r for r in responses}
+    for response_id, subscale, value in FeedbackScore.objects.filter(
+        response_id__in=list(by_id)
+    ).values_list("response_id", "subscale", "value"):
+        by_id[response_id].scores[subscale] = value
     items_by_template: dict[int, list[FeedbackItem]] = defaultdict(list)
     for item in FeedbackItem.objects.filter(
         template_id__in={r.template_id for r in responses}
@@ -332,7 +361,7 @@ def plots(cohort: Cohort, trainee: User, viewer: User) -> Plots:
         "template_id", "key", "kind", "subscale", "parallel_key", "minimum", "maximum", "scored"
     ):
         items_by_template[item.template_id].append(item)
-    responses.sort(key=lambda r: (r.session.start, r.session_id))
+    responses.sort(key=lambda r: (r.start, r.session_id))
     result = Plots()
     _empathy(result, responses, items_by_template, trainee)
     _subscales(result, responses, items_by_template, trainee)
@@ -370,19 +399,19 @@ def _empathy(result: Plots, responses, items_by_template, trainee: User) -> None
         self_value = _score(own, self_subscale)
         if client_value is None and self_value is None:
             continue
-        result.empathy.append(GapPoint(r.session_id, r.session.start, client_value, self_value))
+        result.empathy.append(GapPoint(r.session_id, r.start, client_value, self_value))
         if client is not None and client_subscale is not None:
             result.empathy_label = result.empathy_label or _label(client_subscale)
             span = _range(
                 _subscale_items(items_by_template[client.template_id], client_subscale),
-                client.template.aggregate,
+                client.aggregate,
             )
             ranges.append(span)
         if own is not None and self_subscale is not None:
             ranges.append(
                 _range(
                     _subscale_items(items_by_template[own.template_id], self_subscale),
-                    own.template.aggregate,
+                    own.aggregate,
                 )
             )
     known = [span for span in ranges if span is not None]
@@ -407,13 +436,10 @@ def _parallel_subscales(client_items, self_items) -> tuple[str | None, str | Non
     return None, self_subscale
 
 
-def _score(response: FeedbackResponse | None, subscale: str | None) -> Decimal | None:
+def _score(response: _Response | None, subscale: str | None) -> Decimal | None:
     if response is None or subscale is None:
         return None
-    for score in response.scores.all():
-        if score.subscale == subscale:
-            return score.value  # None when not scorable: a gap in the line, never 0
-    return None
+    return response.scores.get(subscale)  # None when not scorable: a gap in the line, never 0
 
 
 def _subscales(result: Plots, responses, items_by_template, trainee: User) -> None:
@@ -424,19 +450,19 @@ def _subscales(result: Plots, responses, items_by_template, trainee: User) -> No
             continue
         items = items_by_template[r.template_id]
         has_named = any(i.subscale for i in items if i.counts_in_score)
-        for score in r.scores.all():
-            if has_named and not score.subscale:
+        for subscale, value in sorted(r.scores.items()):
+            if has_named and not subscale:
                 continue  # the total of a form with subscales repeats them
-            key = (r.purpose, score.subscale or r.template.family)
+            key = (r.purpose, subscale or r.family)
             if key not in series:
-                name = _label(score.subscale) if score.subscale else r.template.name
+                name = _label(subscale) if subscale else r.template_name
                 series[key] = ScoreSeries(
-                    key=f"{r.purpose}-{score.subscale or 'total'}",
+                    key=f"{r.purpose}-{subscale or 'total'}",
                     label=f"{purposes.get(r.purpose, r.purpose)}: {name}",
                     points=[],
-                    y_range=_range(_subscale_items(items, score.subscale), r.template.aggregate),
+                    y_range=_range(_subscale_items(items, subscale), r.aggregate),
                 )
-            series[key].points.append(ScorePoint(r.session_id, r.session.start, score.value))
+            series[key].points.append(ScorePoint(r.session_id, r.start, value))
     result.subscales = sorted(series.values(), key=lambda s: s.label)
 
 
@@ -452,12 +478,11 @@ class Progress:
 
 
 def trainee_progress(cohort: Cohort, trainee: User, viewer: User, *, now: datetime) -> Progress:
-    """Everything of the progress page, in a fixed number of queries (seven)."""
-    seats = list(practised_seats(cohort, trainee).prefetch_related("session__seats"))
-    rows = hours_rows(seats)
+    """Everything of the progress page, in a fixed number of queries (six)."""
+    rows = hours_rows(practised_seats(cohort, trainee))
     return Progress(
         hours=HoursLog(rows=rows, totals=role_totals(rows)),
-        on_time=on_time(seats, trainee, now=now),
+        on_time=on_time(rows, cohort, trainee, now=now),
         goals=goals(cohort, trainee),
         plots=plots(cohort, trainee, viewer),
     )
