@@ -390,7 +390,7 @@ def _attention(row: TraineeRow, care_sessions: list[int]) -> list[Attention]:
 def cohort_progress(
     cohort: Cohort, *, shows_care: bool, now: datetime | None = None
 ) -> CohortProgress:
-    """Everything the cohort view shows, in eight queries (seven without care flags) whatever
+    """Everything the cohort view shows, in seven queries (six without care flags) whatever
     the number of trainees, sessions and answers. `shows_care`: the viewer supervises the cohort."""
     now = now or timezone.now()
     trainees = list(active_trainees(cohort))
