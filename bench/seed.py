@@ -1,7 +1,8 @@
 """A year of a big programme, written with COPY into a database of its own (never the tests').
 
 ``seed(scale)`` drops and recreates the database named by ``scale.database``, migrates it and
-fills it: ``LARGE`` is 50 cohorts of 40 trainees, 100,000 sessions over a year and 1,000,000
+fills it: ``LARGE`` is 50 cohorts of 40 trainees, 100,000 sessions over a year (each completed
+one with both sides' feedback: about 2,600,000 answers with their stored scores) and 1,000,000
 messages, plus one 200-trainee cohort whose draft round is the round editor's size case (and the
 "Suggest pairs" case). ``SMALL`` has the same shape with a handful of everything, so a page's
 query count can be compared small → large. Every table is written with one COPY and reported in
@@ -33,7 +34,7 @@ from django.utils import timezone
 
 from roleplay.services.pairing_algorithm import round_robin_round
 
-SEED_VERSION = 4
+SEED_VERSION = 6  # 5: feedback (responses, answers, scores, reveals); 6: reflections, care
 ZONES = ("Europe/London", "Europe/Berlin", "America/New_York", "Australia/Sydney", "UTC")
 KINDS = (
     "pairing_published",
@@ -384,6 +385,7 @@ def _programme(scale: Scale, writer: Writer, now: datetime) -> Seeded:
     seats: list[dict] = []
     round_scenarios: list[dict] = []
     current_round = draft_round = editor_round = pairing_of_trainee = session_of_trainee = 0
+    completed: list[tuple[int, int, int, datetime]] = []  # (session, client, therapist, end)
     for k in range(c + 1):
         ids = trainees[k]
         editor = k == editor_cohort_no
@@ -479,6 +481,8 @@ def _programme(scale: Scale, writer: Writer, now: datetime) -> Seeded:
                 )
                 if pid == pairing_of_trainee:
                     session_of_trainee = sid
+                if status == "completed":
+                    completed.append((sid, client, therapist, end))
                 for uid, role in ((client, "client"), (therapist, "therapist")):
                     seats.append(
                         {
@@ -502,6 +506,9 @@ def _programme(scale: Scale, writer: Writer, now: datetime) -> Seeded:
     writer.copy("sessions", "roleplay.Session", sessions)
     writer.copy("seats", "roleplay.SessionSeat", seats)
     del rounds, pairings, members, sessions, seats, round_scenarios
+    _feedback(writer, completed)
+    _reflections_and_care(writer, completed)
+    del completed
 
     # Messages: spread over everyone and the year; the newest few of each person unread.
     people = [uid for ids in trainees.values() for uid in ids] + staff[1:]
@@ -560,6 +567,151 @@ def _programme(scale: Scale, writer: Writer, now: datetime) -> Seeded:
         scenario=own_scenarios[supervisors[0][0]][0],
         rows=writer.rows,
         seconds=writer.seconds,
+    )
+
+
+def _feedback(writer: Writer, completed: list[tuple[int, int, int, datetime]]) -> None:
+    """Every completed session's feedback, as ``feedback_submit`` leaves it: the client's form
+    (about the therapist) and the therapist's self-rating, each with its answers (29 a session:
+    about 2,600,000 at the large size), the scores roleplay.scoring stores for them, and the
+    reveal. Likert answers vary with the session (2, 3 or 4 from the client; 3 or 4 from the
+    therapist), so a trainee's progress plots have a shape. One session in ten has no
+    self-rating: revealed when its window closed, the therapist's form missed."""
+    from roleplay.models import FeedbackTemplate
+
+    templates = {
+        t.purpose: t
+        for t in FeedbackTemplate.objects.filter(
+            family__in=["builtin-client", "builtin-therapist"], is_current=True
+        ).prefetch_related("items")
+    }
+    client_t, therapist_t = templates["client"], templates["therapist"]
+    client_items, therapist_items = list(client_t.items.all()), list(therapist_t.items.all())
+
+    def likert(session_id: int, side: str) -> int:
+        return 2 + session_id % 3 if side == "client" else 3 + session_id % 2
+
+    def responses() -> Iterator[dict]:
+        rid = 0
+        for sid, client, therapist, end in completed:
+            for side, author, about, template in (
+                ("client", client, therapist, client_t),
+                ("therapist", therapist, client, therapist_t),
+            ):
+                rid += 1
+                if side == "therapist" and sid % 10 == 0:
+                    continue  # the missed self-rating (its id is left unused)
+                yield {
+                    "id": rid,
+                    "session_id": sid,
+                    "author_id": author,
+                    "about_id": about,
+                    "purpose": side,
+                    "template_id": template.pk,
+                    "state": "submitted",
+                    "submitted_at": end + timedelta(hours=1),
+                    "created_at": end + timedelta(minutes=5),
+                    "updated_at": end + timedelta(hours=1),
+                }
+
+    def _submitted() -> Iterator[tuple[int, int, str]]:
+        """(response id, session id, side) of every response written above, in id order."""
+        rid = 0
+        for sid, *_ in completed:
+            for side in ("client", "therapist"):
+                rid += 1
+                if not (side == "therapist" and sid % 10 == 0):
+                    yield rid, sid, side
+
+    def answers() -> Iterator[dict]:
+        aid = 0
+        for rid, sid, side in _submitted():
+            value = likert(sid, side)
+            for item in client_items if side == "client" else therapist_items:
+                aid += 1
+                row = {"id": aid, "response_id": rid, "item_id": item.pk}
+                if item.kind == "likert":
+                    row["value"] = value
+                elif item.kind == "slider":
+                    row["value"] = 4 + sid % 5
+                elif item.kind == "choice":
+                    row["text"] = item.choices[0]
+                else:
+                    row["text"] = "What I noticed in the session."
+                yield row
+
+    def scores() -> Iterator[dict]:
+        # What roleplay.scoring stores: ten Likert items summed, one of them reverse-scored
+        # (9 × L + (6 − L) = 8L + 6); four sliders summed; the total over both.
+        sid_ = 0
+        for rid, sid, side in _submitted():
+            felt = 8 * likert(sid, side) + 6
+            if side == "client":
+                rating = 4 * (4 + sid % 5)
+                parts = [("felt_understood", felt, 10), ("session_rating", rating, 4)]
+                parts.append(("", felt + rating, 14))
+            else:
+                parts = [("understood_self", felt, 10), ("", felt, 10)]
+            for subscale, value, used in parts:
+                sid_ += 1
+                yield {
+                    "id": sid_,
+                    "response_id": rid,
+                    "subscale": subscale,
+                    "value": value,
+                    "items_used": used,
+                }
+
+    def reveals() -> Iterator[dict]:
+        for n, (sid, _client, _therapist, end) in enumerate(completed, start=1):
+            missed = sid % 10 == 0
+            yield {
+                "id": n,
+                "session_id": sid,
+                "revealed_at": end + (timedelta(days=7) if missed else timedelta(hours=1)),
+                "reason": "window_closed" if missed else "both_submitted",
+            }
+
+    writer.copy("feedback responses", "roleplay.FeedbackResponse", responses())
+    writer.copy("feedback answers", "roleplay.FeedbackAnswer", answers())
+    writer.copy("feedback scores", "roleplay.FeedbackScore", scores())
+    writer.copy("feedback reveals", "roleplay.FeedbackReveal", reveals())
+
+
+def _reflections_and_care(writer: Writer, completed: list[tuple[int, int, int, datetime]]) -> None:
+    """After each reveal both trainees reflect: a usefulness rating (1 to 5, varying with the
+    session and the trainee) and a goal — what the cohort view's "usefulness of their feedback"
+    reads. And three open care requests in the first cohort (its sessions come first), for the
+    cohort view's attention list."""
+    writer.copy(
+        "reflections",
+        "roleplay.Reflection",
+        (
+            {
+                "id": n,
+                "session_id": sid,
+                "trainee_id": trainee,
+                "usefulness": 1 + (sid + trainee) % 5,
+                "goal": "Leave a silence before the next question.",
+                "updated_at": end + timedelta(hours=2),
+            }
+            for n, (sid, trainee, end) in enumerate(
+                (
+                    (sid, trainee, end)
+                    for sid, client, therapist, end in completed
+                    for trainee in (client, therapist)
+                ),
+                start=1,
+            )
+        ),
+    )
+    writer.copy(
+        "care requests (open)",
+        "roleplay.CareFlag",
+        (
+            {"id": n, "session_id": sid, "raised_by_id": client, "raised_at": end}
+            for n, (sid, client, _therapist, end) in enumerate(completed[:3], start=1)
+        ),
     )
 
 

@@ -10,7 +10,7 @@ when one person is a trainee in one cohort and a supervisor in another."""
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.models import User
@@ -388,3 +388,61 @@ def may_edit_template(user: User, template: FeedbackTemplate) -> bool:
     if user.is_programme_admin:
         return True
     return template.owner_id is not None and template.owner_id == user.pk
+
+
+def get_cohort_supervised_by(user: User, pk: int) -> Cohort:
+    """A cohort for its supervisors and programme admins only: its trainees, like everyone else,
+    are told it does not exist (404) — the cohort view shows every trainee's figures."""
+    cohort = cohorts_visible_to(user).filter(pk=pk).first()
+    if cohort is None or not may(user, Action.MANAGE, cohort):
+        raise Http404("No such cohort.")
+    return cohort
+
+
+def supervises_cohort(user: User, cohort: Cohort) -> bool:
+    """Whether `user` supervises `cohort` now — the rule for care flags, which (unlike `may`)
+    does not open them to programme admins."""
+    return (
+        CohortMembership.objects.active()
+        .filter(cohort=cohort, user=user, role=Role.SUPERVISOR)
+        .exists()
+    )
+
+
+def get_trainee_progress_for(user: User, cohort_pk: int, trainee_pk: int) -> tuple[Cohort, User]:
+    """The cohort and trainee of a progress page (and its hours log and report), or 404.
+
+    Open to the trainee themself while their trainee membership is active, to the cohort's
+    supervisors now, and to programme admins. Supervisors and admins also see a trainee who has
+    since left the cohort (history stays); a partner, another trainee or another cohort's
+    supervisor gets 404 like anyone guessing ids (invariant 5). Two queries at most."""
+    if not user.is_authenticated:
+        raise Http404("No such progress page.")
+    membership = (
+        CohortMembership.objects.filter(cohort_id=cohort_pk, user_id=trainee_pk, role=Role.TRAINEE)
+        .select_related("cohort", "user")
+        .order_by(F("ended_at").desc(nulls_first=True))  # the active one, if any
+        .first()
+    )
+    if membership is None:
+        allowed = False
+    elif user.pk == trainee_pk:
+        allowed = membership.ended_at is None
+    elif user.is_programme_admin:
+        allowed = True
+    else:
+        allowed = (
+            CohortMembership.objects.active()
+            .filter(cohort_id=cohort_pk, user=user, role=Role.SUPERVISOR)
+            .exists()
+        )
+    if not allowed:
+        raise Http404("No such progress page.")
+    return membership.cohort, membership.user
+
+
+def progress_cohorts_of(user: User) -> QuerySet[Cohort]:
+    """The cohorts where `user` is an active trainee: the progress pages they may open."""
+    if not user.is_authenticated:
+        return Cohort.objects.none()
+    return Cohort.objects.filter(pk__in=_cohort_ids(user, Role.TRAINEE))

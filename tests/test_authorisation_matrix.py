@@ -156,6 +156,11 @@ def client_form(world, actor):
     return done(world, actor) | {"purpose": "client", "about": world["done_therapist"].pk}
 
 
+def progress_of_trainee(world, actor):
+    return {"pk": world["cohort"].pk, "user_id": world["actors"]["trainee"].pk}
+
+
+PROGRESS = only(MANAGERS | {"trainee"}, 200)
 MANAGE = only(MANAGERS, 200, members=403)
 MANAGE_POST = only(MANAGERS, 302, members=403)
 
@@ -183,6 +188,8 @@ ENTRIES: dict[str, Entry] = {
         POST_ONLY,
         MANAGE_POST,
     ),
+    # The cohort view shows every trainee's figures: its trainees are told it does not exist.
+    "cohort_progress": Entry(cohort, only(MANAGERS, 200), signed_in(405)),
     "round_list": Entry(cohort, MANAGE, MANAGE),
     "term_plan": Entry(cohort, MANAGE, MANAGE),  # an empty POST re-renders the form
     "term_plan_status": Entry(cohort, MANAGE, signed_in(405)),
@@ -193,6 +200,17 @@ ENTRIES: dict[str, Entry] = {
         lambda w, a: {"pk": w["cohort"].pk, "constraint_id": w["do_not_pair"].pk},
         POST_ONLY,
         MANAGE_POST,
+    ),
+    # A trainee's progress (here the therapist's): themself, the cohort's supervisors, admins.
+    "trainee_progress": Entry(progress_of_trainee, PROGRESS, signed_in(405)),
+    "trainee_hours": Entry(progress_of_trainee, PROGRESS, signed_in(405)),
+    "trainee_hours_csv": Entry(progress_of_trainee, PROGRESS, signed_in(405)),
+    "trainee_report_pdf": Entry(progress_of_trainee, PROGRESS, signed_in(405)),
+    # A trainee in one cohort is sent to their page; anyone else is shown a list (maybe empty).
+    "my_progress": Entry(
+        none,
+        cells(200) | {a: 302 for a in MEMBERS | {"other_cohort_trainee"}},
+        signed_in(405),
     ),
     "round_detail": Entry(round_, only(MANAGERS, 200), only(MANAGERS, 200)),
     "round_edit": Entry(round_, only(MANAGERS, 200), only(MANAGERS, 200)),

@@ -150,6 +150,7 @@ def _urls(world, actor) -> list[str]:
     trainees = [world["actors"][n].pk for n in ("cai", "tam", "obi")]
     values = {
         "about": trainees,
+        "user_id": trainees,  # each trainee's progress page, hours log and report
         "purpose": list(FeedbackPurpose.values),
         "token": [world["feed_tokens"].get(actor, "no-such-token")],
         "reflection_id": list(Reflection.objects.values_list("pk", flat=True)) or [0],

@@ -34,11 +34,19 @@ from roleplay.models import (
 QUEUE_PAGE = 50
 
 
-def _closes_at() -> ExpressionWrapper:
-    return ExpressionWrapper(
-        F("end") + F("pairing__round__cohort__feedback_window_days") * Value(timedelta(days=1)),
-        output_field=DateTimeField(),
-    )
+def _closes_at(vendor: str | None = None) -> ExpressionWrapper:
+    """When each session's feedback window closes (its cohort's days after its end). SQLite
+    (`make run`) cannot multiply a duration and keeps durations as microseconds, so there the
+    days are multiplied into microseconds instead."""
+    from django.db import connection
+    from django.db.models import DurationField
+
+    days = F("pairing__round__cohort__feedback_window_days")
+    if (vendor or connection.vendor) == "sqlite":
+        window = ExpressionWrapper(days * Value(86_400_000_000), output_field=DurationField())
+    else:
+        window = days * Value(timedelta(days=1))
+    return ExpressionWrapper(F("end") + window, output_field=DateTimeField())
 
 
 def _cohorts_reviewed_by(user: User) -> Q:

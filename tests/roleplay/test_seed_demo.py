@@ -1,18 +1,27 @@
+from decimal import Decimal as D
+from itertools import pairwise
+
 import pytest
 from django.core.management import call_command
 
 from accounts.models import User
 from roleplay.models import (
+    CareFlag,
     Cohort,
     FeedbackPurpose,
     FeedbackResponse,
     PairingMember,
+    Recording,
     Reflection,
     RevealPolicy,
     Role,
     RoundStatus,
+    Session,
     SessionReview,
+    SessionStatus,
 )
+from roleplay.selectors.cohort_progress import cohort_progress
+from roleplay.selectors.record import care_flags, session_timeline
 from roleplay.selectors.review import review_queue
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +63,7 @@ def test_demo_has_an_earlier_round_with_feedback_in_every_state():
     call_command("seed_demo")
     year1 = Cohort.objects.get(name="Counselling Skills — Year 1")
     year2 = Cohort.objects.get(name="Supervision Practice — Year 2")
-    earlier = year1.rounds.get(status=RoundStatus.CLOSED)
+    earlier = year1.rounds.get(name="Round 0 (practice)")
     sessions = list(earlier.pairings.all().order_by("pk"))
     rows = [
         (
@@ -84,7 +93,10 @@ def test_demo_has_an_earlier_round_with_feedback_in_every_state():
             ),
         ]
     )
-    assert Reflection.objects.get().goal == "Leave a silence before my next question."
+    assert (
+        Reflection.objects.get(session__pairing__round=earlier).goal
+        == "Leave a silence before my next question."
+    )
     pending = year2.rounds.get().pairings.get().sessions.get()
     assert (year2.reveal_policy, hasattr(pending, "reveal")) == (RevealPolicy.SUPERVISOR, False)
     assert _state(pending) == "Grace client r1, Hamid therapist r1"
@@ -96,5 +108,64 @@ def test_demo_has_an_earlier_round_with_feedback_in_every_state():
         ("Round 0 (practice)", False),
         ("Practice round", False),
     ]
-    assert SessionReview.objects.filter(reviewed_at__isnull=False).count() == 1
+    reviewed = SessionReview.objects.filter(
+        reviewed_at__isnull=False, session__pairing__round=earlier
+    )
+    assert reviewed.count() == 1
     assert FeedbackResponse.objects.filter(purpose=FeedbackPurpose.SUPERVISOR).count() == 2
+
+
+def test_demo_has_a_term_of_progress_a_recording_and_an_open_care_request():
+    call_command("seed_demo")
+    year1 = Cohort.objects.get(name="Counselling Skills — Year 1")
+    aisha = User.objects.get(email="trainee1@dyad.test")
+    sam = User.objects.get(email="supervisor1@dyad.test")
+
+    # A term: eight weekly rounds, Aisha the therapist in six, every session's feedback in.
+    weeks = list(year1.rounds.filter(name__startswith="Week ").order_by("opens"))
+    assert [r.name for r in weeks] == [f"Week {n}" for n in range(1, 9)]
+    starts = [r.pairings.get(members__trainee=aisha).sessions.get().start for r in weeks]
+    assert {(b - a).days for a, b in pairwise(starts)} == {7}
+    progress = cohort_progress(year1, shows_care=True)
+    row = next(r for r in progress.rows if r.user == aisha)
+    # Her clients felt more understood (answers 2, 3, 3, 4, 4, 5), her gap closing to 0.
+    assert row.client_scores == [D(22), D(30), D(30), D(38), D(38), D(46)]
+    assert row.gaps == [D(-24), D(-16), D(-8), D(0), D(0), D(0)]
+    assert (row.submitted, row.due, row.on_time) == (9, 9, 9)
+    tried = Reflection.objects.filter(trainee=aisha).exclude(goal_tried="")
+    assert tried.count() == 7  # each week's goal asked about at the next week's session
+    assert not Session.objects.filter(
+        pairing__round__in=weeks, status=SessionStatus.COMPLETED, reveal__isnull=True
+    ).exists()
+
+    # The cohort view lists Grace (falling, widening), Hamid (no-show), Elena (care request).
+    attention = {r.user.display_name: [a.kind for a in r.attention] for r in progress.attention}
+    assert attention == {
+        "Grace Liu": ["falling", "gap"],
+        "Hamid Karimi": ["missed"],
+        "Elena Rossi": ["care"],
+    }
+
+    # A recording with both consents, two comments, and the steps in the session's timeline.
+    recording = Recording.objects.get(deleted_at__isnull=True)
+    assert recording.file.read(12)[8:12] == b"WAVE"
+    assert round(recording.duration_seconds) == 6
+    session = recording.session
+    assert set(session.consents.values_list("user__email", flat=True)) == {
+        "trainee1@dyad.test",
+        "trainee2@dyad.test",
+    }
+    assert [(c.timestamp, c.text) for c in recording.comments.all()] == [
+        ("0:02", "Good reflection of feeling."),
+        ("0:04", "Here I jumped to advice."),
+    ]
+    kinds = [e.kind for e in session_timeline(session)]
+    for kind in ("ended", "feedback_submitted", "revealed", "consent_given", "recording_uploaded"):
+        assert kind in kinds
+    flag = CareFlag.objects.get()
+    assert (flag.raised_by.email, flag.acknowledged_at) == ("trainee5@dyad.test", None)
+    assert care_flags(flag.session, sam)
+
+    call_command("seed_demo")
+    assert Recording.objects.count() == 1
+    assert year1.rounds.filter(name__startswith="Week ").count() == 8

@@ -1,24 +1,33 @@
+import io
+import math
+import wave
 from datetime import time, timedelta
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from roleplay.models import (
+    Cohort,
     FeedbackPurpose,
+    FeedbackResponse,
+    FeedbackReveal,
+    GoalTried,
     ItemKind,
     PairingRole,
     RevealPolicy,
     Role,
     Scenario,
     Session,
+    SessionReview,
     SessionSeat,
     SessionStatus,
 )
-from roleplay.services import feedback, periodic, review
+from roleplay.services import feedback, periodic, record, review
 from roleplay.services.availability import weekly_hours_add
 from roleplay.services.cohorts import cohort_create, membership_add
 from roleplay.services.feedback import AnswerValue
@@ -36,6 +45,8 @@ from roleplay.services.rounds import round_create
 DEMO_PASSWORD = "practise-empathy"
 ADMIN = ("admin@dyad.test", "Morgan Admin")
 SUPERVISORS = [("supervisor1@dyad.test", "Sam Okafor"), ("supervisor2@dyad.test", "Rivka Stein")]
+YEAR_1 = "Counselling Skills — Year 1"
+TERM_WEEKS = 8  # weekly rounds before the practice round, the first 59 days ago
 TRAINEES = [
     ("trainee1@dyad.test", "Aisha Rahman"),
     ("trainee2@dyad.test", "Ben Carter"),
@@ -52,17 +63,27 @@ TRAINEES = [
 class Command(BaseCommand):
     help = (
         "Load Dyad's demo programme once: an admin, two supervisors, a cohort of nine trainees "
-        "with weekday availability, a finished earlier round whose feedback is in every state, "
-        "and a published first round; and a small second cohort whose supervisor releases "
-        "feedback."
+        "with weekday availability, a term of weekly practice behind them (feedback, scores "
+        "that change, goals tried), a finished earlier round whose feedback is in every state, "
+        "a session with a recording, comments and a timeline, an open care request, and a "
+        "published first round; and a small second cohort whose supervisor releases feedback."
     )
 
     def handle(self, *args, **options):
-        if User.objects.filter(email=ADMIN[0]).exists():
-            self.stdout.write("Demo data is already loaded.")
-        else:
+        loaded = False
+        if not User.objects.filter(email=ADMIN[0]).exists():
             self._load()
+            loaded = True
+        # The record (a term of practice, a recording, a care request) came later: a database
+        # loaded before it gets it now, once.
+        cohort = Cohort.objects.filter(name=YEAR_1).first()
+        if cohort is not None and not cohort.rounds.filter(name="Week 1").exists():
+            self._load_record(cohort)
+            loaded = True
+        if loaded:
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        else:
+            self.stdout.write("Demo data is already loaded.")
         self._print_logins()
 
     @transaction.atomic
@@ -72,7 +93,7 @@ class Command(BaseCommand):
         today = timezone.localdate()
         cohort = cohort_create(
             created_by=supervisors[0],
-            name="Counselling Skills — Year 1",
+            name=YEAR_1,
             term_start=today - timedelta(days=30),
             term_end=today + timedelta(days=90),
             time_zone="Europe/London",
@@ -130,6 +151,187 @@ class Command(BaseCommand):
             self._write(four, supervisor, trainee, FeedbackPurpose.SUPERVISOR, text="Solid work.")
         review.session_review(session=four, supervisor=supervisor)
 
+    # --- the record: a term of practice, a recording, a care request ------------------------
+
+    @transaction.atomic
+    def _load_record(self, cohort) -> None:
+        supervisor = User.objects.get(email=SUPERVISORS[0][0])
+        trainees = {u.email: u for u in User.objects.filter(email__in=[e for e, _ in TRAINEES])}
+        people = [trainees[email] for email, _ in TRAINEES]
+        cohort.term_start = min(cohort.term_start, timezone.localdate() - timedelta(days=70))
+        cohort.save(update_fields=["term_start"])
+        self._term_of_practice(cohort, supervisor, people)
+        self._recorded_session(cohort, supervisor, people)
+
+    def _term_of_practice(self, cohort, supervisor, trainees) -> None:
+        """Eight weekly rounds over the past term, everyone's feedback written and revealed, and
+        reflections with usefulness ratings and goals — each goal tried at the next session.
+
+        - Aisha is the therapist six times: her clients feel more and more understood (answers
+          2 → 5) while her own rating comes down to meet theirs, so her perspective gap closes.
+        - Grace is the therapist every week: her clients' scores fall in the last two weeks
+          while she rates herself higher — the cohort view lists her for falling scores and a
+          widening gap. Hamid did not come in week 6 (a no-show: listed for missed sessions).
+        Sessions are made by the services as they happen; since the feedback window of a
+        session two months ago has long closed, the window is opened for the load and the
+        submissions and reveals are then dated an hour or two after each session."""
+        aisha, ben, chloe, dev, elena, finn, grace, hamid, ines = trainees
+        c, t, o = PairingRole.CLIENT, PairingRole.THERAPIST, PairingRole.OBSERVER
+        weeks = [
+            [
+                (ben, c, aisha, t),
+                (chloe, c, grace, t),
+                (elena, c, finn, t),
+                (dev, c, hamid, t, ines),
+            ],
+            [
+                (chloe, c, aisha, t),
+                (elena, c, grace, t),
+                (ines, c, ben, t),
+                (finn, c, dev, t, hamid),
+            ],
+            [
+                (aisha, c, elena, t),
+                (finn, c, grace, t),
+                (hamid, c, chloe, t),
+                (ben, c, ines, t, dev),
+            ],
+            [
+                (finn, c, aisha, t),
+                (dev, c, grace, t),
+                (ben, c, hamid, t),
+                (chloe, c, elena, t, ines),
+            ],
+            [
+                (dev, c, aisha, t),
+                (hamid, c, grace, t),
+                (elena, c, ines, t),
+                (ben, c, chloe, t, finn),
+            ],
+            [
+                (aisha, c, ben, t),
+                (ines, c, grace, t),
+                (chloe, c, finn, t),
+                (dev, c, hamid, t, elena),
+            ],
+            [
+                (hamid, c, aisha, t),
+                (ben, c, grace, t),
+                (ines, c, dev, t),
+                (elena, c, finn, t, chloe),
+            ],
+            [
+                (ines, c, aisha, t),
+                (chloe, c, grace, t),
+                (finn, c, ben, t),
+                (hamid, c, elena, t, dev),
+            ],
+        ]
+        # (what the client answers, what the therapist answers about themself) per week.
+        aisha_scores = iter([(2, 5), (3, 5), (3, 4), (4, 4), (4, 4), (5, 5)])
+        grace_scores = [(4, 4)] * 6 + [(3, 5), (2, 5)]
+        window = cohort.feedback_window_days
+        cohort.feedback_window_days = 60
+        cohort.save(update_fields=["feedback_window_days"])
+        earlier_goal: dict[int, object] = {}
+        written = []
+        for number, week in enumerate(weeks):
+            groups = [[(g[0], c), (g[2], t)] + ([(g[4], o)] if len(g) == 5 else []) for g in week]
+            days = 59 - 7 * number
+            absent = [hamid] if number == 5 else []
+            sessions = self._past_round(
+                cohort, supervisor, f"Week {number + 1}", groups, days=days, absent=absent
+            )
+            for session, group in zip(sessions, groups, strict=True):
+                if session.status != SessionStatus.COMPLETED:
+                    continue
+                (client, _), (therapist, _) = group[0], group[1]
+                heard, own = 4, 4
+                if therapist == aisha:
+                    heard, own = next(aisha_scores)
+                elif therapist == grace:
+                    heard, own = grace_scores[number]
+                self._write(
+                    session,
+                    client,
+                    therapist,
+                    FeedbackPurpose.CLIENT,
+                    text="I felt listened to.",
+                    likert=heard,
+                    slider=str(2 * heard),
+                )
+                self._write(
+                    session,
+                    therapist,
+                    client,
+                    FeedbackPurpose.THERAPIST,
+                    text="I noticed when I rushed.",
+                    likert=own,
+                )
+                if len(group) == 3:
+                    self._write(
+                        session,
+                        group[2][0],
+                        therapist,
+                        FeedbackPurpose.OBSERVER,
+                        text="Good open questions.",
+                    )
+                for trainee, _ in group:
+                    goal = earlier_goal.get(trainee.pk)
+                    if goal is not None:
+                        tried = GoalTried.YES if trainee.pk % 3 else GoalTried.PARTLY
+                        feedback.goal_checkin(
+                            reflection=goal, trainee=trainee, tried=tried, note=""
+                        )
+                    earlier_goal[trainee.pk] = feedback.reflection_save(
+                        session=session,
+                        trainee=trainee,
+                        usefulness=2 if client == ben and trainee == therapist else 4 + number % 2,
+                        text="",
+                        goal=f"Week {number + 2}: leave a silence before asking the next question.",
+                    )
+                written.append(session)
+        cohort.feedback_window_days = window
+        cohort.save(update_fields=["feedback_window_days"])
+        # Dated as they would have been: submitted and revealed within hours of each session,
+        # reviewed by Sam in supervision two days later.
+        for session in written:
+            FeedbackResponse.objects.filter(session=session).update(
+                submitted_at=session.end + timedelta(hours=2)
+            )
+            FeedbackReveal.objects.filter(session=session).update(
+                revealed_at=session.end + timedelta(hours=3)
+            )
+        SessionReview.objects.filter(session__in=written).update(
+            reviewed_by=supervisor, reviewed_at=timezone.now() - timedelta(days=1)
+        )
+
+    def _recorded_session(self, cohort, supervisor, trainees) -> None:
+        """The practice round's first session (Aisha and Ben): both consent, Aisha uploads a
+        recording (a six-second generated tone), Sam and Ben comment on moments of it — the
+        session's timeline shows each step. Elena asks for a check-in after hers: an open care
+        request for Sam to acknowledge."""
+        aisha, ben, elena = trainees[0], trainees[1], trainees[4]
+        practice = cohort.rounds.get(name="Round 0 (practice)")
+        session = Session.objects.get(pairing__round=practice, seats__user=aisha)
+        for person in (aisha, ben):
+            record.consent_give(session=session, user=person)
+        recording = record.recording_upload(
+            session=session,
+            user=aisha,
+            upload=SimpleUploadedFile("round-0-aisha-ben.wav", tone_wav(), "audio/wav"),
+        )
+        record.comment_add(
+            recording=recording, author=supervisor, at_seconds=2, text="Good reflection of feeling."
+        )
+        record.comment_add(
+            recording=recording, author=ben, at_seconds=4, text="Here I jumped to advice."
+        )
+        elenas = Session.objects.get(pairing__round=practice, seats__user=elena)
+        record.care_flag_raise(
+            session=elenas, user=elena, note="The loss in the scenario was close to home."
+        )
+
     def _release_cohort(self, supervisors, trainees) -> None:
         """A second cohort whose supervisor releases feedback: one session written by both,
         waiting for Sam's release."""
@@ -152,9 +354,10 @@ class Command(BaseCommand):
         self._write(session, client, therapist, FeedbackPurpose.CLIENT, text="Calm.", **good)
         self._write(session, therapist, client, FeedbackPurpose.THERAPIST, text="Ok.", **good)
 
-    def _past_round(self, cohort, supervisor, name, groups, days=5) -> list[Session]:
+    def _past_round(self, cohort, supervisor, name, groups, days=5, absent=()) -> list[Session]:
         """A round that ran `days` ago (its sessions an hour each, an hour apart), completed and
-        closed; the trainees have been asked for their feedback."""
+        closed; the trainees have been asked for their feedback. Whoever is `absent` did not
+        come: the others checked in, so their session ends as a no-show."""
         now = timezone.now().replace(minute=0, second=0, microsecond=0)
         opens = now - timedelta(days=days + 7)
         round_ = round_create(cohort=cohort, name=name, opens=opens, closes=now - timedelta(days=1))
@@ -188,6 +391,9 @@ class Command(BaseCommand):
                     end=session.end,
                     active=True,
                     confirmed_sequence=session.sequence,
+                    checked_in_at=session.start
+                    if absent and trainee not in absent and any(p in absent for p, _ in group)
+                    else None,
                 )
                 for trainee, role in group
             )
@@ -258,3 +464,20 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo logins (every password: {DEMO_PASSWORD})")
         for role, email in rows:
             self.stdout.write(f"  {role:<16} {email}")
+
+
+def tone_wav(seconds: float = 6.0, rate: int = 8000, pitch: float = 440.0) -> bytes:
+    """A real WAV file — a soft tone of `seconds`, written with Python's `wave` module — that
+    stands in for a session recording."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(1)
+        audio.setframerate(rate)
+        audio.writeframes(
+            bytes(
+                128 + int(40 * math.sin(2 * math.pi * pitch * n / rate))
+                for n in range(int(seconds * rate))
+            )
+        )
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""Documents made for people to take away: the progress report as PDF."""

@@ -1,0 +1,195 @@
+"""The progress report as a PDF, made with fpdf2 (pure Python, from PyPI; no system packages).
+
+Text is set in the PDF's built-in Helvetica, which needs no font file but knows only Latin-1
+(most Western European names). When a text needs a letter outside it, the report is made again
+in DejaVu Sans (Debian's fonts-dejavu-core), embedded: reading and subsetting that font costs
+about a second, thirty times the rest, so it is paid only when needed. Without the font file
+such letters print as "?" rather than failing the download.
+The charts are the page's own SVG, drawn into the PDF by fpdf2; each has its table beside it.
+Care flags and reflections' private text are not in the report: the selector never reads them."""
+
+import io
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from fpdf import FPDF
+
+_TITLES = re.compile(r"<(title|desc)\b[^>]*>.*?</\1>", re.DOTALL)
+DEFAULT_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+DEFAULT_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+
+
+class _NeedsUnicode(Exception):
+    """A text has a letter Helvetica cannot print: make the report again with an embedded font."""
+
+
+def _unicode_fonts() -> tuple[Path, Path] | None:
+    regular = Path(getattr(settings, "DYAD_PDF_FONT", DEFAULT_FONT))
+    bold = Path(getattr(settings, "DYAD_PDF_FONT_BOLD", DEFAULT_BOLD))
+    return (regular, bold) if regular.exists() and bold.exists() else None
+
+
+class _Report(FPDF):
+    def __init__(self, footer_text: str, fonts: tuple[Path, Path] | None, *, strict: bool):
+        super().__init__(format="A4")
+        self.footer_text = footer_text
+        self.strict = strict  # raise _NeedsUnicode instead of printing "?"
+        self.unicode = fonts is not None
+        if fonts is not None:
+            regular, bold = fonts
+            self.add_font("body", "", str(regular))
+            self.add_font("body", "B", str(bold))
+            self.family = "body"
+        else:
+            self.family = "helvetica"
+        self.set_auto_page_break(auto=True, margin=18)
+        self.set_margins(18, 18, 18)
+
+    def text_of(self, value) -> str:
+        text = str(value)
+        if self.unicode:
+            return text
+        try:
+            text.encode("latin-1")
+        except UnicodeEncodeError:
+            if self.strict:
+                raise _NeedsUnicode from None
+            return text.encode("latin-1", "replace").decode("latin-1")
+        return text
+
+    def footer(self):
+        self.set_y(-12)
+        self.set_font(self.family, "", 8)
+        self.cell(0, 6, self.text_of(f"{self.footer_text} · page {self.page_no()}"), align="C")
+
+    def heading(self, text: str, size: int = 13):
+        self.ln(3)
+        self.set_font(self.family, "B", size)
+        self.multi_cell(0, 7, self.text_of(text), new_x="LMARGIN", new_y="NEXT")
+        self.set_font(self.family, "", 10)
+
+    def para(self, text: str):
+        self.set_font(self.family, "", 10)
+        self.multi_cell(0, 5.5, self.text_of(text), new_x="LMARGIN", new_y="NEXT")
+
+    def grid(self, rows: list[list], widths: tuple | None = None):
+        self.set_font(self.family, "", 9)
+        with self.table(col_widths=widths, line_height=5.5, text_align="LEFT") as table:
+            for row in rows:
+                cells = table.row()
+                for value in row:
+                    cells.cell(self.text_of(value))
+        self.ln(2)
+
+    def chart(self, svg: str):
+        # <title> and <desc> serve screen readers on the page; fpdf2 cannot draw them (and logs
+        # each one it skips), and the PDF prints the numbers in a table under the chart anyway.
+        svg = _TITLES.sub("", svg)
+        self.image(io.BytesIO(svg.encode()), w=self.epw)
+        self.ln(2)
+
+
+def _number(value) -> str:
+    if value is None:
+        return "-"
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _day(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d")
+
+
+def progress_pdf(*, cohort, trainee, progress, generated_at, charts) -> bytes:
+    """The report: practice per role, feedback on time, goals, the perspective gap and the
+    received subscales, each chart followed by its numbers."""
+    fonts = _unicode_fonts()
+    try:
+        return _build(cohort, trainee, progress, generated_at, charts, None, fonts is not None)
+    except _NeedsUnicode:
+        return _build(cohort, trainee, progress, generated_at, charts, fonts, False)
+
+
+def _build(cohort, trainee, progress, generated_at, charts, fonts, strict) -> bytes:
+    footer = f"{trainee.name} · {cohort.name} · made {generated_at:%Y-%m-%d %H:%M}"
+    pdf = _Report(footer, fonts, strict=strict)
+    pdf.set_title(f"Progress report: {trainee.name}")
+    pdf.set_author("Dyad")
+    pdf.add_page()
+    pdf.heading(f"Progress report: {trainee.name}", size=16)
+    pdf.para(f"{cohort.name}, {cohort.term_start:%-d %B %Y} to {cohort.term_end:%-d %B %Y}.")
+
+    hours = progress.hours
+    pdf.heading("Practice")
+    rows = [["Role", "Sessions", "Hours"]]
+    rows += [[t.label, t.sessions, t.hours] for t in hours.totals]
+    rows.append(["All roles", hours.sessions, hours.hours])
+    pdf.grid(rows)
+
+    pdf.heading("Feedback given on time")
+    on_time = progress.on_time
+    if on_time.share is None:
+        pdf.para("No feedback forms were due yet.")
+    else:
+        pdf.para(
+            f"{on_time.share}% on time: {on_time.on_time} of {on_time.due} forms due were "
+            f"submitted before their window closed ({on_time.late} late, {on_time.missed} "
+            f"missed; {on_time.open} still open)."
+        )
+
+    pdf.heading("Goals")
+    goals = progress.goals
+    if goals.current is None:
+        pdf.para("No goal set yet.")
+    else:
+        pdf.para(f"Current goal: {goals.current.goal}")
+        if goals.earlier:
+            rows = [["Set after", "Goal", "Tried?"]]
+            rows += [
+                [_day(r.session.start), r.goal, r.get_goal_tried_display() or "Not answered"]
+                for r in goals.earlier
+            ]
+            pdf.grid(rows, widths=(25, 110, 30))
+
+    empathy, subscale_charts = charts
+    pdf.heading(empathy.title)
+    if empathy.svg is None:
+        pdf.para("No sessions with feedback yet.")
+    else:
+        pdf.chart(str(empathy.svg))
+        rows = [["Session", "Client's rating", "Own rating", "Gap"]]
+        rows += [
+            [_day(p.start), _number(p.client), _number(p.self_rating), _number(p.gap)]
+            for p in empathy.points
+        ]
+        pdf.grid(rows)
+
+    pdf.heading("Scores over time")
+    if not subscale_charts:
+        pdf.para("No sessions with feedback yet.")
+    for chart in subscale_charts:
+        pdf.heading(chart.title, size=11)
+        if chart.svg is not None:
+            pdf.chart(str(chart.svg))
+        rows = [["Session", "Score"]] + [[_day(p.start), _number(p.value)] for p in chart.points]
+        pdf.grid(rows)
+
+    pdf.heading("Practice hours log")
+    if not hours.rows:
+        pdf.para("No practised sessions yet.")
+    else:
+        rows = [["Date", "Role", "Minutes", "Scenario", "Reviewed"]]
+        rows += [
+            [
+                _day(r.start),
+                r.role_label,
+                r.minutes,
+                r.scenario or "-",
+                "yes" if r.reviewed else "no",
+            ]
+            for r in hours.rows
+        ]
+        pdf.grid(rows, widths=(25, 25, 20, 70, 22))
+    return bytes(pdf.output())
