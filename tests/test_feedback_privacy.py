@@ -3,7 +3,7 @@ trainee (after the reveal), the cohort's supervisors and programme admins.
 
 Every response in the world carries a marker in its free text. Every URL Dyad serves (walked from
 the URL conf, with each session, form, about and purpose filled in), every export
-(the session's .ics and each person's calendar feed), the admin's feedback pages and every email
+(the session's .ics, each person's calendar feed, their own data and the cohort CSVs), the admin's feedback pages and every email
 each person was sent are searched for each marker, by every kind of person, before the reveal
 and after it. Each request runs in a savepoint that is rolled back."""
 
@@ -34,9 +34,9 @@ from tests.roleplay.feedback_helpers import START, answers_for
 
 pytestmark = pytest.mark.django_db
 # POST is tried on the URLs that write or show feedback (a refused POST re-renders the page)
-# and on the data export (a POST);
+# and on the data exports (each a POST: a person's own data, a cohort's sessions and feedback CSV);
 # every URL is tried with GET.
-FEEDBACK_WORDS = ("feedback", "review", "reflection", "goal", "sessions/", "my-data")
+FEEDBACK_WORDS = ("feedback", "review", "reflection", "goal", "sessions/", "my-data", "export")
 
 
 def _trainee(cohort, name):

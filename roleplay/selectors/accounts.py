@@ -12,10 +12,17 @@ from django.db.models import Prefetch, Q
 from accounts.models import User
 from roleplay.formats import fill_when
 from roleplay.models import (
+    CareFlag,
     CohortMembership,
+    Consent,
+    Event,
     FeedbackResponse,
     Invitation,
     Message,
+    Note,
+    NoteKind,
+    Recording,
+    RecordingComment,
     Reflection,
     ResponseState,
     RoundAbsence,
@@ -108,6 +115,7 @@ def personal_data(user: User) -> dict:
             .order_by("created_at")
         ],
         **_feedback(user),
+        **_record(user),
         "scenarios_written": [
             {"title": scenario.title, "shared": scenario.shared, "created_at": scenario.created_at}
             for scenario in Scenario.objects.filter(owner=user).order_by("created_at")
@@ -156,6 +164,89 @@ def _feedback(user: User) -> dict:
                 "goal_tried": reflection.get_goal_tried_display(),
             }
             for reflection in Reflection.objects.filter(trainee=user).select_related("session")
+        ],
+    }
+
+
+def _record(user: User) -> dict:
+    """What the person left in their sessions' record, and what of it they may read: their own
+    process notes and the shared notes of the sessions they sat in (every version), the recording
+    comments and uploads they made, their consents, the care requests they raised themselves,
+    and what they did in the sessions' timelines. Never a partner's process notes nor anyone
+    else's care request."""
+    theirs = Session.objects.filter(seats__user=user).values("pk")
+    notes = (
+        Note.objects.filter(
+            Q(kind=NoteKind.PROCESS, owner=user) | Q(kind=NoteKind.SHARED, session__in=theirs)
+        )
+        .select_related("session", "author")
+        .order_by("session__start", "kind", "written_at", "pk")
+    )
+    return {
+        "notes": [
+            {
+                "session_start": note.session.start,
+                "kind": note.get_kind_display(),
+                "written_by": note.author.name,
+                "written_at": note.written_at,
+                "text": note.text,
+            }
+            for note in notes
+        ],
+        "recording_comments": [
+            {
+                "session_start": comment.recording.session.start,
+                "at": comment.timestamp,
+                "text": comment.text,
+                "written_at": comment.created_at,
+            }
+            for comment in RecordingComment.objects.filter(author=user)
+            .select_related("recording__session")
+            .order_by("created_at", "pk")
+        ],
+        "recordings_uploaded": [
+            {
+                "session_start": recording.session.start,
+                "uploaded_at": recording.uploaded_at,
+                "type": recording.content_type,
+                "size_bytes": recording.size,
+                "deleted_at": recording.deleted_at,
+                "deleted_because": recording.deleted_because,
+            }
+            for recording in Recording.objects.filter(uploaded_by=user)
+            .select_related("session")
+            .order_by("uploaded_at")
+        ],
+        "recording_consents": [
+            {
+                "session_start": consent.session.start,
+                "given_at": consent.given_at,
+                "withdrawn_at": consent.withdrawn_at,
+            }
+            for consent in Consent.objects.filter(user=user)
+            .select_related("session")
+            .order_by("given_at", "pk")
+        ],
+        "care_requests": [
+            {
+                "session_start": flag.session.start,
+                "raised_at": flag.raised_at,
+                "note": flag.note,
+                "acknowledged_at": flag.acknowledged_at,
+            }
+            for flag in CareFlag.objects.filter(raised_by=user)
+            .select_related("session")
+            .order_by("raised_at")
+        ],
+        "session_events": [
+            {
+                "session_start": event.session.start,
+                "what": event.get_kind_display(),
+                "at": event.at,
+            }
+            for event in Event.objects.filter(actor=user)
+            .select_related("session")
+            .order_by("at", "pk")
         ],
     }
 
