@@ -26,7 +26,6 @@ from roleplay.models import (
     ItemKind,
     PairingRole,
     ResponseState,
-    Session,
     SessionSeat,
 )
 from roleplay.permissions import feedback_visible_to, sessions_visible_to
