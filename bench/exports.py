@@ -11,7 +11,7 @@ streams (tracemalloc slows Python, so that pass is not timed). ``BENCH_EXPORTS_L
 large size (e.g. 20000 for a quick run).
 
 The claim (issue 11): the peak stays within a bound that does not depend on the number of rows —
-it is set by ``selectors.exports.CHUNK`` (rows fetched and prefetched at a time) and
+it is set by ``selectors.exports.SESSION_CHUNK``/``FEEDBACK_CHUNK`` (rows fetched at a time) and
 ``csv_stream.CHUNK_BYTES``. The rows report each peak; ``details`` the ratio large/small.
 """
 

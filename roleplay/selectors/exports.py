@@ -1,8 +1,8 @@
 """A cohort's sessions and feedback as CSV rows, for its supervisors and programme admins.
 
-Rows are produced lazily: each export walks its queryset with ``.iterator(chunk_size=CHUNK)`` (a
+Rows are produced lazily: each export walks its queryset with ``.iterator(chunk_size=…)`` (a
 server-side cursor on PostgreSQL) and fetches the related rows (seats; answers and scores) one
-chunk at a time, so the memory an export needs depends on CHUNK, never on how many rows the cohort
+chunk at a time, so the memory an export needs depends on the chunk sizes below, never on how many rows the cohort
 has (``bench/exports.py`` measures it). The one thing kept between chunks is the name of each
 person met so far, bounded by the people of the cohort, not by its sessions. Rows are read as
 tuples (``values_list``), not model instances: at 100,000 sessions building instances was most of
@@ -38,7 +38,10 @@ from roleplay.models import (
 )
 from roleplay.permissions import feedback_visible_to, sessions_visible_to
 
-CHUNK = 500  # sessions, or responses (each with its answers), fetched at a time
+# Rows fetched at a time: sessions (each with two or three seats), or submitted forms (each with
+# 15 to 30 answers and its scores, so a chunk of forms is some thousands of CSV rows).
+SESSION_CHUNK = 500
+FEEDBACK_CHUNK = 200
 ROLES = [PairingRole.CLIENT, PairingRole.THERAPIST, PairingRole.OBSERVER]
 
 SESSION_COLUMNS = [
@@ -146,7 +149,7 @@ def session_rows(cohort: Cohort, user: User) -> Iterator[list]:
             "review__reviewed_at",
         )
     )
-    for chunk in _chunks(sessions.iterator(chunk_size=CHUNK), CHUNK):
+    for chunk in _chunks(sessions.iterator(chunk_size=SESSION_CHUNK), SESSION_CHUNK):
         seats = defaultdict(dict)
         for session_id, role, *seat in SessionSeat.objects.filter(
             session_id__in=[row[0] for row in chunk]
@@ -240,7 +243,7 @@ def feedback_rows(cohort: Cohort, user: User) -> Iterator[list]:
             "submitted_at",
         )
     )
-    for chunk in _chunks(responses.iterator(chunk_size=CHUNK), CHUNK):
+    for chunk in _chunks(responses.iterator(chunk_size=FEEDBACK_CHUNK), FEEDBACK_CHUNK):
         ids = [row[0] for row in chunk]
         answers, scores = defaultdict(list), defaultdict(list)
         for response_id, *answer in (
