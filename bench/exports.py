@@ -6,8 +6,8 @@ responses with every answer of the built-in client form and its stored scores. B
 measured at SMALL (10,000 sessions; 10,000 answers) and again after growing the same cohort to
 LARGE (100,000 sessions; 100,000 answers): each is requested through the view (Django's test
 client, every middleware; a streamed response is consumed chunk by chunk, as a WSGI server does)
-twice — once timed, once under ``tracemalloc`` for the peak of Python memory allocated while it
-streams (tracemalloc slows Python, so that pass is not timed). ``BENCH_EXPORTS_LARGE`` changes the
+three times — timed; with its queries counted; under ``tracemalloc`` for the peak of Python memory
+allocated while it streams (tracing slows Python, so only the first pass is timed). ``BENCH_EXPORTS_LARGE`` changes the
 large size (e.g. 20000 for a quick run).
 
 The claim (issue 11): the peak stays within a bound that does not depend on the number of rows —

@@ -2,8 +2,8 @@
 
 Rows are produced lazily: each export walks its queryset with ``.iterator(chunk_size=…)`` (a
 server-side cursor on PostgreSQL) and fetches the related rows (seats; answers and scores) one
-chunk at a time, so the memory an export needs depends on the chunk sizes below, never on how many rows the cohort
-has (``bench/exports.py`` measures it). The one thing kept between chunks is the name of each
+chunk at a time, so the memory an export needs depends on the chunk sizes below, never on how
+many rows the cohort has (``bench/exports.py`` measures it). The one thing kept between chunks is the name of each
 person met so far, bounded by the people of the cohort, not by its sessions. Rows are read as
 tuples (``values_list``), not model instances: at 100,000 sessions building instances was most of
 the time.
