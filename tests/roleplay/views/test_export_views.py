@@ -359,3 +359,33 @@ def test_an_export_costs_the_same_queries_for_one_session_and_for_three(
         response = client.post(reverse(name, args=[cohort.pk]))
         rows = rows_of(response)
     assert len({r["session_id"] for r in rows}) == 3
+
+
+def test_the_sessions_csv_says_who_came_and_names_a_deleted_account_as_dyad_does(
+    client, cohort, supervisor, world
+):
+    session = world["session"]
+    session.seats.filter(user=world["ana"]).update(checked_in_at=session.start)
+    session.seats.filter(user=world["ben"]).update(no_show=True)
+    obi = MembershipFactory(cohort=cohort, user=UserFactory(display_name="Obi")).user
+    session.seats.create(
+        user=obi, role=PairingRole.OBSERVER, start=session.start, end=session.end, left_cohort=True
+    )
+    world["ana"].deleted_at = timezone.now()
+    world["ana"].save()
+    client.force_login(supervisor)
+
+    (row,) = rows_of(client.post(reverse("cohort_export_sessions", args=[cohort.pk])))
+
+    assert [
+        row[f"{role}{part}"]
+        for role in ("client", "therapist", "observer")
+        for part in ("", "_attendance")
+    ] == [
+        "a former trainee",
+        "checked in",
+        "Ben",
+        "no-show",
+        "Obi",
+        "left cohort",
+    ]
