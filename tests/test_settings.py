@@ -77,6 +77,7 @@ def test_naming_an_s3_bucket_puts_recordings_in_the_s3_compatible_store():
         "RECORDINGS_S3_ACCESS_KEY_ID": "key-id",
         "RECORDINGS_S3_SECRET_ACCESS_KEY": "secret",
         "RECORDINGS_S3_PREFIX": "dyad",
+        "RECORDINGS_S3_ACL": "",
     }
     code = (
         "from django.conf import settings; from django.core.files.storage import storages; "
@@ -87,9 +88,18 @@ def test_naming_an_s3_bucket_puts_recordings_in_the_s3_compatible_store():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
         "roleplay.s3.RecordingsS3Storage [('access_key', 'key-id'), ('bucket_name', "
-        "'dyad-recordings'), ('endpoint_url', 'https://s3.example.org'), ('location', 'dyad'), "
-        "('region_name', 'eu-west-1'), ('secret_key', 'secret')] private False"
+        "'dyad-recordings'), ('default_acl', None), ('endpoint_url', 'https://s3.example.org'), "
+        "('location', 'dyad'), ('region_name', 'eu-west-1'), ('secret_key', 'secret')] None False"
     )
+
+
+def test_s3_objects_are_private_unless_the_bucket_refuses_acls():
+    env = {**PRODUCTION_ENV, "RECORDINGS_S3_BUCKET": "dyad-recordings"}
+    code = (
+        "from django.core.files.storage import storages; print(storages['recordings'].default_acl)"
+    )
+    result = manage("shell", "--no-imports", "-c", code, env=env)
+    assert result.stdout.strip() == "private", result.stderr
 
 
 def test_without_a_bucket_recordings_stay_on_local_disk():

@@ -221,6 +221,9 @@ if RECORDINGS_S3_BUCKET:
             "access_key": env("RECORDINGS_S3_ACCESS_KEY_ID", default=None),
             "secret_key": env("RECORDINGS_S3_SECRET_ACCESS_KEY", default=None),
             "location": env("RECORDINGS_S3_PREFIX", default=""),
+            # "private" unless set empty, for a bucket whose ACLs are disabled (AWS "bucket owner
+            # enforced"), which refuses any ACL header: its policy must then keep it private.
+            "default_acl": env("RECORDINGS_S3_ACL", default="private") or None,
         },
     }
 DYAD_RECORDING_MAX_BYTES = env.int("DYAD_RECORDING_MAX_BYTES", default=500 * 1024 * 1024)

@@ -64,6 +64,7 @@ def s3_recordings(bucket, s3_endpoint, settings, monkeypatch):
                 "access_key": KEYS["aws_access_key_id"],
                 "secret_key": KEYS["aws_secret_access_key"],
                 "location": "dyad",
+                "default_acl": "private",
             },
         },
     }
