@@ -28,6 +28,7 @@ BENCHMARKS = [
     "bench.round_editor",
     "bench.pages",
     "bench.recording_ranges",
+    "bench.exports",
 ]
 RESULTS = Path(__file__).resolve().parent / "results.json"
 

@@ -190,6 +190,10 @@ ENTRIES: dict[str, Entry] = {
     ),
     # The cohort view shows every trainee's figures: its trainees are told it does not exist.
     "cohort_progress": Entry(cohort, only(MANAGERS, 200), signed_in(405)),
+    # The cohort's CSV exports: a POST each, as every download is audited; trainees of the
+    # cohort are refused, everyone else is told it does not exist.
+    "cohort_export_sessions": Entry(cohort, POST_ONLY, MANAGE),
+    "cohort_export_feedback": Entry(cohort, POST_ONLY, MANAGE),
     "round_list": Entry(cohort, MANAGE, MANAGE),
     "term_plan": Entry(cohort, MANAGE, MANAGE),  # an empty POST re-renders the form
     "term_plan_status": Entry(cohort, MANAGE, signed_in(405)),

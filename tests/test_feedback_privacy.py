@@ -6,7 +6,7 @@ admins — never by the partner.
 Every response and reflection in the world carries a marker in its free text. Every URL Dyad
 serves (walked from the URL conf, with each session — the one written about and the pair's next
 one, where a goal is shown — form, about and purpose filled in), every export (the session's .ics,
-each person's calendar feed, their own-data export), the admin's feedback and reflection pages and
+each person's calendar feed, their own-data export and the cohort CSVs), the admin's feedback and reflection pages and
 every email each person was sent are searched for each marker, by every kind of person, before
 the reveal and after it. Each request runs in a savepoint that is rolled back.
 
@@ -45,9 +45,9 @@ from tests.roleplay.feedback_helpers import START, answers_for
 
 pytestmark = pytest.mark.django_db
 # POST is tried on the URLs that write or show feedback (a refused POST re-renders the page)
-# and on the data export (a POST);
+# and on the data exports (each a POST: a person's own data, a cohort's sessions and feedback CSV);
 # every URL is tried with GET.
-FEEDBACK_WORDS = ("feedback", "review", "reflection", "goal", "sessions/", "my-data")
+FEEDBACK_WORDS = ("feedback", "review", "reflection", "goal", "sessions/", "my-data", "export")
 
 
 def _trainee(cohort, name):

@@ -66,3 +66,43 @@ def test_no_deprecated_allauth_settings_warn(module):
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
     assert "account." not in result.stdout + result.stderr
+
+
+def test_naming_an_s3_bucket_puts_recordings_in_the_s3_compatible_store():
+    env = {
+        **PRODUCTION_ENV,
+        "RECORDINGS_S3_BUCKET": "dyad-recordings",
+        "RECORDINGS_S3_ENDPOINT_URL": "https://s3.example.org",
+        "RECORDINGS_S3_REGION": "eu-west-1",
+        "RECORDINGS_S3_ACCESS_KEY_ID": "key-id",
+        "RECORDINGS_S3_SECRET_ACCESS_KEY": "secret",
+        "RECORDINGS_S3_PREFIX": "dyad",
+        "RECORDINGS_S3_ACL": "",
+    }
+    code = (
+        "from django.conf import settings; from django.core.files.storage import storages; "
+        "r = settings.STORAGES['recordings']; s = storages['recordings']; "
+        "print(r['BACKEND'], sorted(r['OPTIONS'].items()), s.default_acl, s.file_overwrite)"
+    )
+    result = manage("shell", "--no-imports", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "roleplay.s3.RecordingsS3Storage [('access_key', 'key-id'), ('bucket_name', "
+        "'dyad-recordings'), ('default_acl', None), ('endpoint_url', 'https://s3.example.org'), "
+        "('location', 'dyad'), ('region_name', 'eu-west-1'), ('secret_key', 'secret')] None False"
+    )
+
+
+def test_s3_objects_are_private_unless_the_bucket_refuses_acls():
+    env = {**PRODUCTION_ENV, "RECORDINGS_S3_BUCKET": "dyad-recordings"}
+    code = (
+        "from django.core.files.storage import storages; print(storages['recordings'].default_acl)"
+    )
+    result = manage("shell", "--no-imports", "-c", code, env=env)
+    assert result.stdout.strip() == "private", result.stderr
+
+
+def test_without_a_bucket_recordings_stay_on_local_disk():
+    code = "from django.conf import settings; print(settings.STORAGES['recordings']['BACKEND'])"
+    result = manage("shell", "--no-imports", "-c", code, env=PRODUCTION_ENV)
+    assert result.stdout.strip() == "django.core.files.storage.FileSystemStorage", result.stderr

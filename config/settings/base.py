@@ -208,6 +208,24 @@ STORAGES["recordings"] = {
         default={"location": str(env.path("RECORDINGS_ROOT", default=VAR_DIR / "recordings"))},
     ),
 }
+# An S3-compatible store instead, by naming its bucket (roleplay.s3: private objects, never
+# overwritten, ranged reads). Credentials fall back to boto3's own (AWS_* variables, an instance role).
+RECORDINGS_S3_BUCKET = env("RECORDINGS_S3_BUCKET", default="")
+if RECORDINGS_S3_BUCKET:
+    STORAGES["recordings"] = {
+        "BACKEND": "roleplay.s3.RecordingsS3Storage",
+        "OPTIONS": {
+            "bucket_name": RECORDINGS_S3_BUCKET,
+            "endpoint_url": env("RECORDINGS_S3_ENDPOINT_URL", default=None),
+            "region_name": env("RECORDINGS_S3_REGION", default=None),
+            "access_key": env("RECORDINGS_S3_ACCESS_KEY_ID", default=None),
+            "secret_key": env("RECORDINGS_S3_SECRET_ACCESS_KEY", default=None),
+            "location": env("RECORDINGS_S3_PREFIX", default=""),
+            # "private" unless set empty, for a bucket whose ACLs are disabled (AWS "bucket owner
+            # enforced"), which refuses any ACL header: its policy must then keep it private.
+            "default_acl": env("RECORDINGS_S3_ACL", default="private") or None,
+        },
+    }
 DYAD_RECORDING_MAX_BYTES = env.int("DYAD_RECORDING_MAX_BYTES", default=500 * 1024 * 1024)
 # Uploads pass the size check first, so an over-large body is refused before it is read, and
 # files over 2.5 MB go to a temporary file, never into memory (Django's own handlers after it).

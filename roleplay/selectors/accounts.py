@@ -13,9 +13,15 @@ from accounts.models import User
 from roleplay.formats import fill_when
 from roleplay.models import (
     CohortMembership,
+    Consent,
+    Event,
     FeedbackResponse,
     Invitation,
     Message,
+    Note,
+    NoteKind,
+    Recording,
+    RecordingComment,
     RoundAbsence,
     Scenario,
     Session,
@@ -106,6 +112,7 @@ def personal_data(user: User) -> dict:
             .order_by("created_at")
         ],
         **_feedback(user),
+        **_record(user),
         "scenarios_written": [
             {"title": scenario.title, "shared": scenario.shared, "created_at": scenario.created_at}
             for scenario in Scenario.objects.filter(owner=user).order_by("created_at")
@@ -155,6 +162,78 @@ def _feedback(user: User) -> dict:
             for reflection in reflections_visible_to(user)
             .filter(trainee=user)
             .select_related("session")
+        ],
+    }
+
+
+def _record(user: User) -> dict:
+    """What the person left in their sessions' record, and what of it they may read: their own
+    process notes and the shared notes of the sessions they sat in (every version), the recording
+    comments and uploads they made, their consents and what they did in the sessions' timelines.
+    Never a partner's process notes, and no care request, not even their own: a care request
+    reaches their supervisors and no export (issue 11)."""
+    theirs = Session.objects.filter(seats__user=user).values("pk")
+    notes = (
+        Note.objects.filter(
+            Q(kind=NoteKind.PROCESS, owner=user) | Q(kind=NoteKind.SHARED, session__in=theirs)
+        )
+        .select_related("session", "author")
+        .order_by("session__start", "kind", "written_at", "pk")
+    )
+    return {
+        "notes": [
+            {
+                "session_start": note.session.start,
+                "kind": note.get_kind_display(),
+                "written_by": note.author.name,
+                "written_at": note.written_at,
+                "text": note.text,
+            }
+            for note in notes
+        ],
+        "recording_comments": [
+            {
+                "session_start": comment.recording.session.start,
+                "at": comment.timestamp,
+                "text": comment.text,
+                "written_at": comment.created_at,
+            }
+            for comment in RecordingComment.objects.filter(author=user)
+            .select_related("recording__session")
+            .order_by("created_at", "pk")
+        ],
+        "recordings_uploaded": [
+            {
+                "session_start": recording.session.start,
+                "uploaded_at": recording.uploaded_at,
+                "type": recording.content_type,
+                "size_bytes": recording.size,
+                "deleted_at": recording.deleted_at,
+                "deleted_because": recording.deleted_because,
+            }
+            for recording in Recording.objects.filter(uploaded_by=user)
+            .select_related("session")
+            .order_by("uploaded_at")
+        ],
+        "recording_consents": [
+            {
+                "session_start": consent.session.start,
+                "given_at": consent.given_at,
+                "withdrawn_at": consent.withdrawn_at,
+            }
+            for consent in Consent.objects.filter(user=user)
+            .select_related("session")
+            .order_by("given_at", "pk")
+        ],
+        "session_events": [
+            {
+                "session_start": event.session.start,
+                "what": event.get_kind_display(),
+                "at": event.at,
+            }
+            for event in Event.objects.filter(actor=user)
+            .select_related("session")
+            .order_by("at", "pk")
         ],
     }
 

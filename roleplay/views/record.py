@@ -17,11 +17,11 @@ from roleplay.permissions import (
     get_recording_for,
     get_session_for,
 )
+from roleplay.recording_files import read_range
 from roleplay.services import record
 from roleplay.uploads import upload_too_large
 from roleplay.views.sessions import session_page
 
-CHUNK = 64 * 1024
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -144,15 +144,8 @@ def _unsatisfiable(size: int, message: str) -> HttpResponse:
 
 def _read(recording, start: int, length: int):
     """Read only the bytes asked for, a chunk at a time: constant time and memory per request
-    whatever the file's size."""
-    with recording.file.storage.open(recording.file.name, "rb") as handle:
-        handle.seek(start)
-        while length > 0:
-            chunk = handle.read(min(CHUNK, length))
-            if not chunk:
-                return
-            length -= len(chunk)
-            yield chunk
+    whatever the file's size and wherever it is stored (roleplay.recording_files)."""
+    return read_range(recording.file.storage, recording.file.name, start, length)
 
 
 @login_required
