@@ -71,7 +71,7 @@ from ortools.sat.python import cp_model
 
 from roleplay.planning.local_search import RoundSpec, fewest_repeats, repeat_free_prefix
 from roleplay.planning.roles import assign_roles
-from roleplay.planning.triads import fair_triads
+from roleplay.planning.triads import back_to_back, back_to_back_floor, fair_triads
 from roleplay.services.pairing_algorithm import (
     Group,
     PairingImpossible,
@@ -89,6 +89,7 @@ _W_TRIAD_SPREAD = 200
 _W_TRIAD_AGAIN = 50
 _W_OBSERVER_SPREAD = 20
 _HORIZON_SHARE = 0.6  # of the time limit spent on the horizon, the rest on the whole term
+_TRIAD_SHARE = 0.3  # of the time limit kept for the back-to-back triad stage (odd rounds only)
 _WORKERS = 2  # the machine has two cores; more workers only take turns
 
 
@@ -471,7 +472,10 @@ def plan_term(problem: TermProblem, time_limit: float = 30.0, seed: int = 0) -> 
     """Lay out every remaining round (see the module docstring). ``time_limit`` in seconds bounds
     the search; the best plan found by then is used. ``seed`` seeds the local search."""
     started = time.monotonic()
-    deadline = started + time_limit
+    final = started + time_limit
+    deadline = final
+    if any(len(problem.present(r)) % 2 for r in range(len(problem.held), problem.rounds)):
+        deadline -= time_limit * _TRIAD_SHARE  # kept for ``_fewer_back_to_back``
     first = len(problem.held)
     if first >= problem.rounds:
         return _plan_of(problem, [], "solver", True)
@@ -503,7 +507,7 @@ def plan_term(problem: TermProblem, time_limit: float = 30.0, seed: int = 0) -> 
     # up to the target minimises their repeats and stops at zero; a proof that zero is
     # impossible lowers the target (this settles small cohorts, e.g. 5 and 7). The triads follow
     # the rotation first; if that rules the target out, they are set free.
-    phase_end = deadline - time_limit * (1 - _HORIZON_SHARE)
+    phase_end = started + (deadline - started) * _HORIZON_SHARE
     while target > horizon and time.monotonic() < phase_end:
         # With a rotation, half the phase: the other half is kept for free triads.
         seconds = (phase_end - time.monotonic()) / (2 if rotation else 1)
@@ -561,7 +565,7 @@ def plan_term(problem: TermProblem, time_limit: float = 30.0, seed: int = 0) -> 
     # The best candidate; on a tie the solver's (it also weighs triads and observers).
     for plan in sorted(candidates, key=lambda plan: _score(plan, problem.rounds)):
         if best is None or _score(plan, problem.rounds) <= _score(best, problem.rounds):
-            return plan
+            return _fewer_back_to_back(problem, plan, final, time_limit * _TRIAD_SHARE)
     if best is None:
         raise fallback_error or PairingImpossible("No valid plan exists for the term.")
     return best
@@ -852,3 +856,123 @@ def _round_robin_seed(problem: TermProblem, count: int) -> list[list[tuple[int, 
         factor += [(label[(i + j) % m], label[(i - j) % m]) for j in range(1, size // 2)]
         rounds.append([(a, b) for a, b in factor if a is not None and b is not None])
     return rounds
+
+
+# --------------------------------------------------------------------------- triads back to back
+
+
+def _triads_of(schedule: Sequence[Sequence[Group]]) -> list[set[int]]:
+    return [
+        {m for g in groups if g.observer is not None for m in g.members()} for groups in schedule
+    ]
+
+
+def plan_back_to_back(problem: TermProblem, plan: TermPlan) -> int:
+    """Back-to-back triad turns of ``plan``, counting the last round held before it."""
+    return back_to_back(_triads_of([*problem.held[-1:], *plan.rounds]))
+
+
+def _back_to_back_floor(problem: TermProblem) -> int:
+    present = [g_members for g_members in [_present_of(problem.held[-1:])] if g_members]
+    present += [problem.present(r) for r in range(len(problem.held), problem.rounds)]
+    return back_to_back_floor(present)
+
+
+def _present_of(rounds: Sequence[Sequence[Group]]) -> list[int]:
+    return [m for groups in rounds for g in groups for m in g.members()]
+
+
+def _fewer_back_to_back(
+    problem: TermProblem, plan: TermPlan, deadline: float, share: float
+) -> TermPlan:
+    """Objective (c), second half, as its own lexicographic stage: the same term with the first
+    repeat no earlier, no more repeat pairs and triad turns no less even than ``plan`` (hard
+    rules), and the fewest back-to-back triad turns, then the fewest pairs meeting two rounds
+    running, then observer turns as even as possible. ``plan`` is the hint, so the result is
+    never worse; it stops early when the back-to-back turns reach their floor (or are proven
+    fewest). Returns ``plan`` itself when nothing better is found by ``deadline``."""
+    held = list(problem.held)
+    if not plan.rounds or time.monotonic() + _build_seconds(problem) >= deadline:
+        return plan
+    before = plan_back_to_back(problem, plan)
+    floor = _back_to_back_floor(problem)
+    if before <= floor:
+        return plan
+    whole = [*held, *plan.rounds]
+    repeat = first_repeat(whole)
+    horizon = problem.rounds if repeat is None else repeat - 1
+    model = _Model(problem, problem.rounds)
+    m = model.m
+    excess, close = [], []
+    for pair, meetings in model.pairs_by_pair().items():
+        met = model.met[pair]
+        early = [v for r, v in meetings if r < horizon]
+        if early:
+            m.Add(met + sum(early) <= 1)
+        extra = m.NewIntVar(0, len(meetings), "")
+        m.Add(extra >= sum(v for _, v in meetings) - (0 if met else 1))
+        excess.append(extra)
+        by_round = dict(meetings)
+        for r, v in meetings:
+            w = by_round.get(r + 1)
+            if w is not None:
+                both = m.NewBoolVar("")
+                m.AddBoolOr([v.Not(), w.Not(), both])
+                close.append(both)
+    m.Add(sum(excess) <= plan.repeats)
+    counts = Counter(_triad_turns(held))
+    turns = {
+        tid: counts[tid] + sum(v for (r, t), v in model.triad.items() if t == tid)
+        for tid, _ in problem.trainees
+    }
+    spread = max(plan.triad_turns.get(t, 0) for t, _ in problem.trainees) - min(
+        plan.triad_turns.get(t, 0) for t, _ in problem.trainees
+    )
+    top, bottom = m.NewIntVar(0, 10_000, ""), m.NewIntVar(0, 10_000, "")
+    for value in turns.values():
+        m.Add(top >= value)
+        m.Add(bottom <= value)
+    m.Add(top - bottom <= max(1, spread))
+    again = []
+    last_held = set(_triads_of(held[-1:])[0]) if held else set()
+    for (r, tid), v in model.triad.items():
+        previous = model.triad.get((r - 1, tid))
+        if previous is None and not (r == model.first and tid in last_held):
+            continue
+        both = m.NewBoolVar("")
+        if previous is None:
+            m.Add(both == v)
+        else:
+            m.AddBoolOr([v.Not(), previous.Not(), both])
+            m.AddImplication(both, v)
+            m.AddImplication(both, previous)
+        again.append(both)
+    observed = _turns(held, "observer")
+    observer = {
+        tid: observed[tid]
+        + sum(v for (r, t, role), v in model.role.items() if t == tid and role == "observer")
+        for tid, _ in problem.trainees
+    }
+    terms: list = []
+    _spread(m, observer, 1, terms, slack=0)
+    m.Minimize(10_000 * sum(again) + 100 * sum(close) + sum(terms))
+    model.hint(plan.rounds)
+
+    class StopAtFloor(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            if sum(self.Value(a) for a in again) <= floor:
+                self.StopSearch()
+
+    # At most its share of the time: the floor is not always reachable (9 trainees: 1, not 0)
+    # and a proof of that takes CP-SAT longer than the whole limit.
+    seconds = min(deadline - time.monotonic(), share)
+    solver, _ = _solver(max(seconds, 0.1))
+    status = solver.Solve(m, StopAtFloor())
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return plan
+    found = _plan_of(
+        problem, model.read(solver), plan.source, plan.proven_horizon, plan.horizon_seconds
+    )
+    if _score(found, problem.rounds) > _score(plan, problem.rounds):
+        return plan  # cannot happen with the rules above; kept as a guard
+    return found if plan_back_to_back(problem, found) < before else plan

@@ -15,7 +15,7 @@ import random
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 
-__all__ = ["fair_triads"]
+__all__ = ["back_to_back", "back_to_back_floor", "fair_triads"]
 
 _CANDIDATES = 9  # the triad is chosen among this many of the fewest-turns people
 
@@ -83,3 +83,21 @@ def _pick(candidates, avoid, forbidden, turns, previous, strict) -> tuple[int, .
         if best_key is None or key < best_key:
             best, best_key = triad, key
     return best
+
+
+def back_to_back(triads: Sequence[Collection[int]]) -> int:
+    """Back-to-back triad turns: people in the triad of one round and of the next, summed over
+    each two rounds in a row (``triads``: each round's triad members, empty for a round with no
+    triad)."""
+    return sum(len(set(a) & set(b)) for a, b in itertools.pairwise(triads))
+
+
+def back_to_back_floor(present: Sequence[Collection[int]], odd_only: bool = True) -> int:
+    """A lower bound on ``back_to_back`` for rounds with these people present: two triads drawn
+    from u people share at least 6 - u of them (with 5 trainees, one each round)."""
+    floor = 0
+    for a, b in itertools.pairwise(present):
+        if odd_only and (len(a) % 2 == 0 or len(b) % 2 == 0):
+            continue
+        floor += max(0, 6 - len(set(a) | set(b)))
+    return floor
