@@ -21,12 +21,18 @@ from roleplay.planning.term_plan import (
     TermProblem,
     counting_bound,
     first_repeat,
+    plan_back_to_back,
     plan_term,
     round_by_round,
 )
 from roleplay.services.pairing_algorithm import Group, PairingImpossible
 
 Row = tuple[str, float, str]
+# The fewest back-to-back triad turns (someone in the triad two rounds running) an odd cohort's
+# term of n rounds can have at the planner's first repeat and repeat count with triad turns
+# within one: 5 by counting, 7 and 9 proven by CP-SAT in tests/roleplay/planning/
+# test_back_to_back.py; 0 from 11 on, which the plans reach.
+FEWEST_BACK_TO_BACK = {5: 4, 7: 3, 9: 1}
 FULL = os.environ.get("BENCH_PLANNER_QUICK") != "1"
 SECONDS = float(os.environ.get("BENCH_PLANNER_SECONDS", "30"))
 EVEN_SECONDS = float(os.environ.get("BENCH_PLANNER_EVEN_SECONDS", "10"))
@@ -61,19 +67,15 @@ def bench_odd(n: int) -> Row:
     seconds, plan = timed_plan(problem)
     triads = [plan.triad_turns.get(tid, 0) for tid, _ in problem.trainees]
     observers = [plan.observer_turns.get(tid, 0) for tid, _ in problem.trainees]
-    again = sum(
-        bool(a & b)
-        for a, b in itertools.pairwise(
-            {m for g in groups if g.observer is not None for m in g.members()}
-            for groups in plan.rounds
-        )
-    )
+    again = plan_back_to_back(problem, plan)
+    fewest = FEWEST_BACK_TO_BACK.get(n, 0)
     note = (
         f"first repeat {shown(plan.first_repeat)} (bound {counting_bound(problem) + 1}, "
         f"today {shown(today)}){' proven' if plan.proven_horizon else ''}; "
         f"horizon at {plan.horizon_seconds or 0:.1f} s; CPU {LAST_CPU[0]:.1f} s; "
         f"repeats {plan.repeats}; "
-        f"triad turns {min(triads)}-{max(triads)}, triad twice in a row {again}x; "
+        f"triad turns {min(triads)}-{max(triads)}, back-to-back triad turns {again} "
+        f"(fewest possible {fewest}); "
         f"observer turns {min(observers)}-{max(observers)}; {plan.source}"
     )
     details.setdefault("odd", {})[n] = {
@@ -85,7 +87,8 @@ def bench_odd(n: int) -> Row:
         "horizon_seconds": round(plan.horizon_seconds or 0, 2),
         "repeats": plan.repeats,
         "triad_turns": [min(triads), max(triads)],
-        "triad_twice_in_a_row": again,
+        "back_to_back_triad_turns": again,
+        "fewest_back_to_back": fewest,
         "observer_turns": [min(observers), max(observers)],
     }
     return f"odd cohort: {n} trainees, {n} rounds", seconds, note

@@ -497,7 +497,7 @@ def plan_term(problem: TermProblem, time_limit: float = 30.0, seed: int = 0) -> 
     # It needs under 2 s of CPU up to 41 trainees; the share leaves room for a busy machine.
     found = _local_prefix(problem, target, rotation, seed, started + time_limit * 0.6)
     reached_at = 0.0
-    if found and first + len(found) > horizon:
+    if found and first + len(found) >= horizon:  # at a tie, the rotation's fair triads
         horizon, prefix = first + len(found), found
         reached_at = time.monotonic() - started
     rotated = None
@@ -562,8 +562,14 @@ def plan_term(problem: TermProblem, time_limit: float = 30.0, seed: int = 0) -> 
         candidates.append(_plan_of(problem, searched.rounds, "solver", proven, reached_at))
     if start is not None and prefix is not None:
         candidates.append(_plan_of(problem, start, "solver", proven, reached_at))
-    # The best candidate; on a tie the solver's (it also weighs triads and observers).
-    for plan in sorted(candidates, key=lambda plan: _score(plan, problem.rounds)):
+
+    # The best candidate; on a tie the fairer triads (31 trainees over 21 rounds: the solver's
+    # plan had triad turns 1-4 where the rotation's had 2-3), then the solver's.
+    def fairness(plan: TermPlan) -> tuple[int, int]:
+        turns = [plan.triad_turns.get(tid, 0) for tid, _ in problem.trainees] or [0]
+        return max(0, max(turns) - min(turns) - 1), plan_back_to_back(problem, plan)
+
+    for plan in sorted(candidates, key=lambda plan: (_score(plan, problem.rounds), fairness(plan))):
         if best is None or _score(plan, problem.rounds) <= _score(best, problem.rounds):
             return _fewer_back_to_back(problem, plan, final, time_limit * _TRIAD_SHARE)
     if best is None:

@@ -35,7 +35,33 @@ def fair_triads(
     round ``until`` (the counting bound: rounds that may be free of repeats) a triad whose
     members met or shared a triad is taken only when no other is possible; from it on, the
     fewest turns come first."""
+    tries = [
+        _rotation(present, locked, turns, last, met, forbidden, seed, until, fair_first)
+        for fair_first in (False, True)
+    ]
+    return min(tries, key=lambda tried: _cost(tried, turns, present, met, until))[0]
+
+
+def _cost(tried, turns, present, met, until) -> tuple[int, int, int]:
+    """(pairs that met or shared a triad before ``until``, spread of triad turns beyond one,
+    back-to-back turns) of a rotation: clashes cost the horizon, so they count first."""
+    chosen, clashes = tried
+    counts = Counter(turns)
+    for triad in chosen.values():
+        counts.update(triad)
+    everyone = {p for people in present.values() for p in people}
+    values = [counts[p] for p in everyone] or [0]
+    spread = max(0, max(values) - min(values) - 1)
+    again = sum(len(set(chosen[r]) & set(chosen.get(r - 1, ()))) for r in chosen if r - 1 in chosen)
+    return clashes, spread, again
+
+
+def _rotation(present, locked, turns, last, met, forbidden, seed, until, fair_first):
+    """One greedy rotation: (round -> triad, clashes before ``until``). ``fair_first``: the
+    fewest turns possible come before avoiding clashes (31 trainees over 21 rounds: triad turns
+    1-4 without it, 2-3 with it); otherwise after, which the horizon needs for 21 trainees."""
     rng = random.Random(seed)
+    clashes = 0
     turns = Counter(turns)
     forbidden = {frozenset(p) for p in forbidden}
     avoid = {frozenset(p) for p in met}
@@ -55,23 +81,35 @@ def fair_triads(
             order = {p: rng.random() for p in free}
             free.sort(key=lambda p: (turns[p], p in previous, order[p]))
             strict = until is None or r < until
-            triad = _pick(free[:_CANDIDATES], avoid | shared, forbidden, turns, previous, strict)
+            # Everyone with the fewest turns is a candidate (at least _CANDIDATES people), so
+            # that a triad without clashes is found among them when one exists.
+            least = sum(turns[p] == turns[free[0]] for p in free) if free else 0
+            pool = free[: max(_CANDIDATES, least if fair_first else 0)]
+            triad = _pick(pool, avoid | shared, forbidden, turns, previous, strict, fair_first)
             if triad is None:  # do-not-pair rules out these: the solver chooses this triad
                 previous = set()
                 continue
+        if until is None or r < until:
+            clashes += sum(
+                frozenset(p) in avoid or frozenset(p) in shared
+                for p in itertools.combinations(triad, 2)
+            )
         for p in triad:
             turns[p] += 1
         shared.update(frozenset(p) for p in itertools.combinations(triad, 2))
         chosen[r] = triad
         previous = set(triad)
-    return chosen
+    return chosen, clashes
 
 
-def _pick(candidates, avoid, forbidden, turns, previous, strict) -> tuple[int, ...] | None:
+def _pick(candidates, avoid, forbidden, turns, previous, strict, fair_first=False):
     """The best three of ``candidates`` (already in order of preference) with no do-not-pair
-    pair. ``strict``: fewest pairs in ``avoid``, then fewest turns, then fewest in the previous
-    triad; otherwise fewest turns first. None when every three has a do-not-pair pair."""
+    pair. ``strict``: the fewest turns possible, then fewest pairs in ``avoid``, then fewest
+    turns, then fewest in the previous triad; otherwise fewest turns first. None when every three has a do-not-pair pair."""
     best, best_key = None, None
+    # The fewest turns three people could have: a triad above it lets the spread of triad turns
+    # grow past one (31 trainees, 21 rounds: 1-4 when clashes came first), so it comes first.
+    fewest = sum(sorted(turns[p] for p in candidates)[:3])
     for triad in itertools.combinations(candidates, 3):
         pairs = [frozenset(p) for p in itertools.combinations(triad, 2)]
         if any(p in forbidden for p in pairs):
@@ -79,7 +117,7 @@ def _pick(candidates, avoid, forbidden, turns, previous, strict) -> tuple[int, .
         clash = sum(p in avoid for p in pairs)
         load = sum(turns[p] for p in triad)
         again = sum(p in previous for p in triad)
-        key = (clash, load, again) if strict else (load, again, clash)
+        key = (fair_first and load > fewest, clash, load, again) if strict else (load, again, clash)
         if best_key is None or key < best_key:
             best, best_key = triad, key
     return best
