@@ -44,6 +44,13 @@ force for up to 7 trainees and 4 rounds with absences and do-not-pair, 2 on rand
       again (with 5 and 7 trainees, where the triad must then repeat back to back);
    d. observer turns even (max - min as small as possible).
 
+   Then a stage of its own for (c)'s second half (``_fewer_back_to_back``, up to
+   ``_TRIAD_SHARE`` of the time, only when some round is odd): CP-SAT with the first repeat,
+   the repeat count and the triad spread of the plan held as hard rules minimises back-to-back
+   triad turns, then pairs meeting two rounds running, then the observer spread. So (c)
+   outranks "no pair meeting in two rounds in a row" of (b) here: 7 trainees get 3 back-to-back
+   turns (the fewest possible, tests/roleplay/planning/test_back_to_back.py) instead of 6.
+
    b-d are one weighted sum over the whole term with the horizon as a hard rule, weighted so
    that one repeat pair costs more than any triad or observer unfairness; they are *best
    effort* within the time left, stopping early at the repeat count's lower bound.
