@@ -67,10 +67,37 @@ class QueueRow:
 
 def review_queue(user: User, *, now: datetime | None = None) -> list[QueueRow]:
     """Completed sessions of the cohorts the user supervises, not yet reviewed, whose feedback is
-    complete or whose window has closed; flagged first, then oldest first. One query."""
+    complete or whose window has closed; flagged first, then oldest first. One query.
+
+    Its candidates come from the partial index of completed sessions still awaiting review
+    (`session_to_review_idx`), so its time follows the sessions left to review, not every
+    session stored: before, it left-joined every completed session of the cohort to its review
+    to find the unreviewed ones."""
     now = now or timezone.now()
-    sessions = (
-        Session.objects.filter(_cohorts_reviewed_by(user), status=SessionStatus.COMPLETED)
+    rows = []
+    for session in queue_sessions(user, now=now):
+        review = getattr(session, "review", None)
+        flags = [flag["label"] for flag in review.flags] if review else []
+        if session.missing:
+            flags.append("A form is still missing and the window has closed")
+        rows.append(
+            QueueRow(
+                session=session,
+                flags=flags,
+                complete=bool(review and review.complete),
+                closes_at=session.closes_at,
+                release_pending=getattr(session, "reveal", None) is None,
+            )
+        )
+    return rows
+
+
+def queue_sessions(user: User, *, now: datetime) -> QuerySet[Session]:
+    """The queue's one query (see review_queue)."""
+    return (
+        Session.objects.filter(
+            _cohorts_reviewed_by(user), status=SessionStatus.COMPLETED, awaiting_review=True
+        )
         .filter(Q(review__isnull=True) | Q(review__reviewed_at__isnull=True))
         .annotate(closes_at=_closes_at())
         .annotate(
@@ -96,22 +123,6 @@ def review_queue(user: User, *, now: datetime | None = None) -> list[QueueRow]:
         .select_related("pairing__round__cohort", "pairing__scenario", "review", "reveal")
         .order_by("flag_first", "end", "pk")[:QUEUE_PAGE]
     )
-    rows = []
-    for session in sessions:
-        review = getattr(session, "review", None)
-        flags = [flag["label"] for flag in review.flags] if review else []
-        if session.missing:
-            flags.append("A form is still missing and the window has closed")
-        rows.append(
-            QueueRow(
-                session=session,
-                flags=flags,
-                complete=bool(review and review.complete),
-                closes_at=session.closes_at,
-                release_pending=getattr(session, "reveal", None) is None,
-            )
-        )
-    return rows
 
 
 def _mean(total: Decimal, n: int) -> Decimal | None:
