@@ -92,14 +92,11 @@ def review_queue(user: User, *, now: datetime | None = None) -> list[QueueRow]:
     return rows
 
 
-def queue_sessions(user: User, *, now: datetime) -> QuerySet[Session]:
-    """The queue's one query (see review_queue)."""
+def _ordered(sessions: QuerySet[Session], now: datetime) -> QuerySet[Session]:
+    """The queue's annotations (when the window closes, whether a form is missing past it,
+    whether to list it first) and its order: flagged first, then oldest first."""
     return (
-        Session.objects.filter(
-            _cohorts_reviewed_by(user), status=SessionStatus.COMPLETED, awaiting_review=True
-        )
-        .filter(Q(review__isnull=True) | Q(review__reviewed_at__isnull=True))
-        .annotate(closes_at=_closes_at())
+        sessions.annotate(closes_at=_closes_at())
         .annotate(
             window_closed=Case(
                 When(closes_at__lte=now, then=Value(True)),
@@ -107,7 +104,6 @@ def queue_sessions(user: User, *, now: datetime) -> QuerySet[Session]:
                 output_field=BooleanField(),
             ),
         )
-        .filter(Q(review__complete=True) | Q(window_closed=True))
         .annotate(
             missing=Case(
                 When(Q(window_closed=True) & ~Q(review__complete=True), then=Value(1)),
@@ -120,8 +116,24 @@ def queue_sessions(user: User, *, now: datetime) -> QuerySet[Session]:
                 output_field=IntegerField(),
             ),
         )
-        .select_related("pairing__round__cohort", "pairing__scenario", "review", "reveal")
-        .order_by("flag_first", "end", "pk")[:QUEUE_PAGE]
+        .order_by("flag_first", "end", "pk")
+    )
+
+
+def queue_sessions(user: User, *, now: datetime) -> QuerySet[Session]:
+    """The queue's one query (see review_queue). Its inner part picks the page's ids from the
+    sessions awaiting review, joining only what the choice and the order need (cohort, review);
+    the outer part joins the rest (scenario, reveal, round names) for those 50 only."""
+    awaiting = Session.objects.filter(
+        _cohorts_reviewed_by(user), status=SessionStatus.COMPLETED, awaiting_review=True
+    ).filter(Q(review__isnull=True) | Q(review__reviewed_at__isnull=True))
+    page = (
+        _ordered(awaiting, now)
+        .filter(Q(review__complete=True) | Q(window_closed=True))
+        .values("pk")[:QUEUE_PAGE]
+    )
+    return _ordered(Session.objects.filter(pk__in=page), now).select_related(
+        "pairing__round__cohort", "pairing__scenario", "review", "reveal"
     )
 
 
