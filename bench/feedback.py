@@ -3,7 +3,9 @@ every record part: notes, a recording with comments, events, consents, reflectio
 from the session before; for the trainee and for the supervisor), the review queue and the
 scenario library, each timed against a floor view in the same run.
 
-Seeds a throwaway copy of the configured database (Django's test database) with bulk writes:
+Seeds a database of its own, ``<BENCH_DATABASE>_feedback_<rounds>``, kept and reused by the next
+run with the same rounds while its ``bench_feedback_seed`` row holds this SEED_VERSION and no
+migration has come since (BENCH_RESEED=1 seeds again). The seed is bulk writes:
 2,000 trainees in one cohort, paired 1,000 sessions a round, each session with the client's and
 the therapist's submitted responses, their answers (29 a session), stored scores, the reveal and
 the review flags and the scenarios' running totals — the way `feedback_submit` leaves them. The
