@@ -3,7 +3,9 @@ every record part: notes, a recording with comments, events, consents, reflectio
 from the session before; for the trainee and for the supervisor), the review queue and the
 scenario library, each timed against a floor view in the same run.
 
-Seeds a throwaway copy of the configured database (Django's test database) with bulk writes:
+Seeds a database of its own, ``<BENCH_DATABASE>_feedback_<rounds>``, kept and reused by the next
+run with the same rounds while its ``bench_feedback_seed`` row holds this SEED_VERSION and no
+migration has come since (BENCH_RESEED=1 seeds again). The seed is bulk writes:
 2,000 trainees in one cohort, paired 1,000 sessions a round, each session with the client's and
 the therapist's submitted responses, their answers (29 a session), stored scores, the reveal and
 the review flags and the scenarios' running totals — the way `feedback_submit` leaves them. The
@@ -18,10 +20,11 @@ which renders nothing — so both see the same machine load. Queries are counted
 request. Targets (issue 9): at most 15 queries each, and a median within 10x the floor's.
 """
 
+import json
 import os
 import statistics
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -29,8 +32,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
-
-from bench.throwaway import create_throwaway_database
 
 N_TRAINEES = 2_000
 FULL_ROUNDS = 69
@@ -175,6 +176,7 @@ def seed() -> dict:
         )
         start = day.replace(hour=10, minute=0, second=0)
         end = start + timedelta(minutes=50)
+        reviewed = r < ROUNDS - 2
         sessions = Session.objects.bulk_create(
             Session(
                 pairing=p,
@@ -182,6 +184,7 @@ def seed() -> dict:
                 end=end,
                 status=SessionStatus.COMPLETED,
                 proposed_by=supervisor,
+                awaiting_review=not reviewed,  # as session_review leaves it
             )
             for p in pairings
         )
@@ -262,7 +265,6 @@ def seed() -> dict:
             FeedbackReveal(session=s, revealed_at=submitted_at, reason=RevealReason.BOTH_SUBMITTED)
             for s in written
         )
-        reviewed = r < ROUNDS - 2
         SessionReview.objects.bulk_create(
             SessionReview(
                 session=s,
@@ -381,25 +383,119 @@ def _measure(client: Client, url: str) -> tuple[float, float, int]:
     return statistics.median(page), statistics.median(floor_times), len(queries)
 
 
+SEED_VERSION = 1  # bump when seed() writes something different
+
+
+def _database_name() -> str:
+    base = os.environ.get("BENCH_DATABASE", "dyad_bench")
+    return f"{base}_feedback_{ROUNDS}"
+
+
+def _existing(name: str) -> dict | None:
+    """The ids recorded by an earlier seed of ``name`` when it holds this seed version and no
+    migration has come since (then it is reused); None otherwise."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    from bench.seed import _server, use_database
+
+    with _server() as server:
+        if not server.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return None
+    with _server(name) as db:
+        if db.execute("SELECT to_regclass('bench_feedback_seed')").fetchone()[0] is None:
+            return None
+        row = db.execute("SELECT version, rounds, seeded FROM bench_feedback_seed").fetchone()
+    if not row or row[0] != SEED_VERSION or row[1] != ROUNDS:
+        return None
+    use_database(name)
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        return None  # a migration has come since: seed again rather than migrate old data
+    recorded = json.loads(row[2])
+    _keep_windows_as_seeded(recorded)
+    return recorded
+
+
+def _keep_windows_as_seeded(recorded: dict) -> None:
+    """Times were seeded relative to the seed's day; lengthen the cohort's feedback window by the
+    days since, so the same sessions' windows are open (the form page's) or closed as then."""
+    from roleplay.models import Cohort
+
+    seeded_on = datetime.fromisoformat(recorded["seeded_at"])
+    days = max(0, (timezone.now() - seeded_on).days)
+    Cohort.objects.filter(name="Bench cohort").update(feedback_window_days=7 + days)
+
+
+def _fresh(name: str) -> tuple[dict, float]:
+    """Drop, create, migrate and seed ``name``; record what was seeded in its marker table."""
+    from django.core.management import call_command
+
+    from bench.seed import _server, use_database
+
+    with _server() as server:
+        server.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name]
+        )
+        server.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        server.execute(f'CREATE DATABASE "{name}"')
+    use_database(name)
+    call_command("migrate", verbosity=0, interactive=False)
+    began = time.perf_counter()
+    s = seed()
+    seconds = time.perf_counter() - began
+    recorded = {
+        "form_user": s["form_user"].pk,
+        "session_user": s["session_user"].pk,
+        "supervisor": s["supervisor"].pk,
+        "form_url": s["form_url"],
+        "session_url": s["session_url"],
+        "answers": s["answers"],
+        "seed_seconds": round(seconds, 1),
+        "seeded_at": timezone.now().isoformat(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE bench_feedback_seed (version int, rounds int, seeded text, at timestamptz)"
+        )
+        cursor.execute(
+            "INSERT INTO bench_feedback_seed VALUES (%s, %s, %s, now())",
+            [SEED_VERSION, ROUNDS, json.dumps(recorded)],
+        )
+    return recorded, seconds
+
+
+def seeded_database() -> tuple[dict, str]:
+    """The seeded database for ROUNDS (kept between runs as ``<BENCH_DATABASE>_feedback_<rounds>``;
+    BENCH_RESEED=1 seeds again) and a note on where it came from. Django's connection points at
+    it afterwards."""
+    name = _database_name()
+    recorded = None if os.environ.get("BENCH_RESEED") else _existing(name)
+    if recorded is not None:
+        return recorded, f"reused {name} (seeded in {recorded['seed_seconds']:,.0f} s)"
+    recorded, seconds = _fresh(name)
+    return recorded, f"seeded {name} now in {seconds:,.0f} s"
+
+
 def run() -> list[tuple[str, float, str]]:
-    old_name = create_throwaway_database()
+    from accounts.models import User
+    from bench.seed import use_database
+
+    old_name = connection.settings_dict["NAME"]
     rows = []
     try:
-        began = time.perf_counter()
-        s = seed()
-        seeded = time.perf_counter() - began
+        s, how = seeded_database()
         rows.append(
             (
                 f"seed {N_TRAINEES:,} trainees, {s['answers']:,} answers (bulk writes)",
-                seeded,
-                f"{ROUNDS} rounds",
+                s["seed_seconds"],
+                f"{ROUNDS} rounds; {how}",
             )
         )
         with override_settings(ROOT_URLCONF="bench.urls", DYAD_REQUIRE_MFA=False):
             clients = {}
             for key in ("form_user", "session_user", "supervisor"):
                 clients[key] = Client()
-                clients[key].force_login(s[key])
+                clients[key].force_login(User.objects.get(pk=s[key]))
             pages = [
                 ("feedback form", "form_user", s["form_url"]),
                 ("session page, both sides revealed", "session_user", s["session_url"]),
@@ -420,5 +516,5 @@ def run() -> list[tuple[str, float, str]]:
                     )
                 )
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        use_database(old_name)
     return rows

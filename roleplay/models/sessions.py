@@ -136,6 +136,12 @@ class Session(models.Model):
         related_name="rematches",
         help_text="The no-show session this one replaces, with another partner.",
     )
+    awaiting_review = models.BooleanField(
+        default=True,
+        help_text="Not reviewed by a supervisor yet (cleared by services.review.session_review "
+        "in the review's transaction). The review queue reads completed sessions through a "
+        "partial index on it, so it never walks the reviewed ones.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -153,6 +159,13 @@ class Session(models.Model):
             models.Index(fields=["status", "start"]),
             # The admin's session list, newest first, at 100,000 sessions (issue 10).
             models.Index(fields=["start"], name="session_start_idx"),
+            # The review queue's candidates: completed sessions no supervisor has reviewed yet
+            # (a small set, whatever the sessions stored; issue 9).
+            models.Index(
+                fields=["end"],
+                condition=Q(status=SessionStatus.COMPLETED, awaiting_review=True),
+                name="session_to_review_idx",
+            ),
         ]
 
     def __str__(self) -> str:

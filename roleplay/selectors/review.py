@@ -67,37 +67,15 @@ class QueueRow:
 
 def review_queue(user: User, *, now: datetime | None = None) -> list[QueueRow]:
     """Completed sessions of the cohorts the user supervises, not yet reviewed, whose feedback is
-    complete or whose window has closed; flagged first, then oldest first. One query."""
+    complete or whose window has closed; flagged first, then oldest first. One query.
+
+    Its candidates come from the partial index of completed sessions still awaiting review
+    (`session_to_review_idx`), so its time follows the sessions left to review, not every
+    session stored: before, it left-joined every completed session of the cohort to its review
+    to find the unreviewed ones."""
     now = now or timezone.now()
-    sessions = (
-        Session.objects.filter(_cohorts_reviewed_by(user), status=SessionStatus.COMPLETED)
-        .filter(Q(review__isnull=True) | Q(review__reviewed_at__isnull=True))
-        .annotate(closes_at=_closes_at())
-        .annotate(
-            window_closed=Case(
-                When(closes_at__lte=now, then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-        )
-        .filter(Q(review__complete=True) | Q(window_closed=True))
-        .annotate(
-            missing=Case(
-                When(Q(window_closed=True) & ~Q(review__complete=True), then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-            flag_first=Case(
-                When(Q(review__flagged=True) | Q(missing=1), then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            ),
-        )
-        .select_related("pairing__round__cohort", "pairing__scenario", "review", "reveal")
-        .order_by("flag_first", "end", "pk")[:QUEUE_PAGE]
-    )
     rows = []
-    for session in sessions:
+    for session in queue_sessions(user, now=now):
         review = getattr(session, "review", None)
         flags = [flag["label"] for flag in review.flags] if review else []
         if session.missing:
@@ -112,6 +90,51 @@ def review_queue(user: User, *, now: datetime | None = None) -> list[QueueRow]:
             )
         )
     return rows
+
+
+def _ordered(sessions: QuerySet[Session], now: datetime) -> QuerySet[Session]:
+    """The queue's annotations (when the window closes, whether a form is missing past it,
+    whether to list it first) and its order: flagged first, then oldest first."""
+    return (
+        sessions.annotate(closes_at=_closes_at())
+        .annotate(
+            window_closed=Case(
+                When(closes_at__lte=now, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .annotate(
+            missing=Case(
+                When(Q(window_closed=True) & ~Q(review__complete=True), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            flag_first=Case(
+                When(Q(review__flagged=True) | Q(missing=1), then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("flag_first", "end", "pk")
+    )
+
+
+def queue_sessions(user: User, *, now: datetime) -> QuerySet[Session]:
+    """The queue's one query (see review_queue). Its inner part picks the page's ids from the
+    sessions awaiting review, joining only what the choice and the order need (cohort, review);
+    the outer part joins the rest (scenario, reveal, round names) for those 50 only."""
+    awaiting = Session.objects.filter(
+        _cohorts_reviewed_by(user), status=SessionStatus.COMPLETED, awaiting_review=True
+    ).filter(Q(review__isnull=True) | Q(review__reviewed_at__isnull=True))
+    page = (
+        _ordered(awaiting, now)
+        .filter(Q(review__complete=True) | Q(window_closed=True))
+        .values("pk")[:QUEUE_PAGE]
+    )
+    return _ordered(Session.objects.filter(pk__in=page), now).select_related(
+        "pairing__round__cohort", "pairing__scenario", "review", "reveal"
+    )
 
 
 def _mean(total: Decimal, n: int) -> Decimal | None:

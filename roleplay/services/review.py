@@ -145,6 +145,7 @@ def session_review(*, session: Session, supervisor: User) -> SessionReview:
     review.reviewed_by = supervisor
     review.reviewed_at = timezone.now()
     review.save(update_fields=["reviewed_by", "reviewed_at"])
+    Session.objects.filter(pk=session.pk).update(awaiting_review=False)
     link = reverse("session_detail", args=[session.pk]) + "#feedback"
     for trainee in sorted(trainees, key=lambda t: t.pk):
         notify.message_queue(

@@ -305,6 +305,7 @@ class Command(BaseCommand):
         SessionReview.objects.filter(session__in=written).update(
             reviewed_by=supervisor, reviewed_at=timezone.now() - timedelta(days=1)
         )
+        Session.objects.filter(pk__in=[s.pk for s in written]).update(awaiting_review=False)
 
     def _recorded_session(self, cohort, supervisor, trainees) -> None:
         """The practice round's first session (Aisha and Ben): both consent, Aisha uploads a
