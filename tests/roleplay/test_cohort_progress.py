@@ -285,7 +285,7 @@ def test_page_queries_do_not_grow_with_trainees_or_sessions(
     _many(cohort, supervisor, n)
     client.force_login(supervisor)
     url = reverse("cohort_progress", args=[cohort.pk])
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(url)
     assert response.content.decode().count("open care request to acknowledge") == n
 
