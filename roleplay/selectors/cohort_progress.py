@@ -44,6 +44,7 @@ from decimal import Decimal
 
 from django.db.models import (
     Avg,
+    BooleanField,
     Count,
     DateTimeField,
     DurationField,
@@ -202,9 +203,12 @@ def _seat_figures(cohort: Cohort, now: datetime) -> SeatFigures:
     `seat_session_cover`), counted here. It replaces a self-join of seats for the matrix and a
     second grouped walk for the counts: both walked the same sessions, which at a year's size
     cost more than reading the rows once."""
-    window = timedelta(days=cohort.feedback_window_days)
     rows = (
         SessionSeat.objects.filter(_in_cohort(cohort))
+        .annotate(closes_at=_closes_at(cohort))
+        # A boolean, not the session's end: turning thousands of timestamps into aware
+        # datetimes costs more than the whole query (measured on the bench seed).
+        .annotate(closed=ExpressionWrapper(Q(closes_at__lte=now), output_field=BooleanField()))
         .order_by("session_id")
         .values_list(
             "session_id",
@@ -212,7 +216,7 @@ def _seat_figures(cohort: Cohort, now: datetime) -> SeatFigures:
             "role",
             "no_show",
             "session__status",
-            "session__end",
+            "closed",
             "session__late_cancellation",
             "session__cancelled_by_id",
         )
@@ -230,7 +234,7 @@ def _seat_figures(cohort: Cohort, now: datetime) -> SeatFigures:
                     cell.total += 1
                     cell.by_role[role] = cell.by_role.get(role, 0) + 1
 
-    for session_id, user_id, role, no_show, status, end, late, cancelled_by in rows:
+    for session_id, user_id, role, no_show, status, closed, late, cancelled_by in rows:
         if session_id != current:
             meet(came)
             came, current = [], session_id
@@ -241,7 +245,7 @@ def _seat_figures(cohort: Cohort, now: datetime) -> SeatFigures:
             came.append((user_id, role))
             mine["completed"] += 1
             mine[role] += 1
-            if end + window <= now:
+            if closed:
                 mine["window_closed"] += 1
         if status == SessionStatus.CANCELLED and late and cancelled_by == user_id:
             mine["late"] += 1
