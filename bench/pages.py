@@ -17,6 +17,7 @@ page; ``details`` keeps everything for ``bench/results.json``.
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import time
@@ -40,6 +41,8 @@ SLOW_REQUESTS = 5
 MAX_QUERIES = 15
 TARGET_X = {"trainee": 10, "supervisor": 10, "admin": 20}
 SEARCH = "trainee1000"
+# BENCH_PAGES=substring times only the pages whose "audience: name" contains it (case-insensitive).
+ONLY = os.environ.get("BENCH_PAGES", "").lower()
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,8 @@ def measure_scale(
         floor_url = reverse("bench_floor")
         clients: dict[str, Client] = {}
         for page in pages(seeded):
+            if ONLY and ONLY not in f"{page.audience}: {page.name}".lower():
+                continue
             if page.role not in clients:
                 from accounts.models import User
 
@@ -228,6 +233,23 @@ def measure_scale(
 
 
 details: dict = {}
+
+
+def _keep_the_others(rows: list, records: list[dict]) -> tuple[list, list[dict]]:
+    """A BENCH_PAGES run measured some pages only: the stored figures of the others stay."""
+    from bench.__main__ import RESULTS
+
+    stored = {}
+    if RESULTS.exists():
+        stored = json.loads(RESULTS.read_text())["benchmarks"].get("bench.pages", {})
+    new_rows = {what: (what, seconds, note) for what, seconds, note in rows}
+    new_records = {(r["audience"], r["page"]): r for r in records}
+    kept_rows = [
+        new_rows.pop(row["what"], (row["what"], row["seconds"], row["note"]))
+        for row in stored.get("rows", [])
+    ]
+    kept_records = [new_records.pop((r["audience"], r["page"]), r) for r in stored.get("pages", [])]
+    return kept_rows + list(new_rows.values()), kept_records + list(new_records.values())
 
 
 def run() -> list[tuple[str, float, str]]:
@@ -278,6 +300,8 @@ def run() -> list[tuple[str, float, str]]:
             + ("" if not problems else " — NOT MET: " + "; ".join(problems))
         )
         rows.append((f"{audience}: {name}", m.median_ms / 1000, note))
+    if ONLY:
+        rows, records = _keep_the_others(rows, records)
     details.update(
         {
             "requests_per_page": REQUESTS,

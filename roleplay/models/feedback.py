@@ -223,6 +223,13 @@ class FeedbackScore(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["response", "subscale"], name="score_once_per_subscale")
         ]
+        # The cohort view reads a cohort's mirrored scores by response: value included, so
+        # PostgreSQL answers from the index alone (an index-only scan, no heap visit per score).
+        indexes = [
+            models.Index(
+                fields=["response", "subscale"], include=["value"], name="score_response_cover"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.subscale or 'total'}: {self.value if self.value is not None else '—'}"
@@ -279,6 +286,12 @@ class Reflection(models.Model):
                 condition=Q(usefulness__isnull=True) | Q(usefulness__gte=1, usefulness__lte=5),
                 name="reflection_usefulness_1_5",
             ),
+        ]
+        # The cohort view joins each form to its subject's reflection for the usefulness rating.
+        indexes = [
+            models.Index(
+                fields=["session", "trainee"], include=["usefulness"], name="reflection_cover"
+            )
         ]
 
     def __str__(self) -> str:

@@ -200,7 +200,13 @@ class SessionSeat(models.Model):
             models.UniqueConstraint(fields=["session", "user"], name="seat_once_per_session"),
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="seat_end_after_start"),
         ]
-        indexes = [models.Index(fields=["user", "active", "start"])]
+        indexes = [
+            models.Index(fields=["user", "active", "start"]),
+            # The cohort view reads every seat of a cohort's sessions: covered, index-only.
+            models.Index(
+                fields=["session"], include=["user", "role", "no_show"], name="seat_session_cover"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.session}"

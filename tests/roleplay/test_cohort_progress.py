@@ -285,7 +285,7 @@ def test_page_queries_do_not_grow_with_trainees_or_sessions(
     _many(cohort, supervisor, n)
     client.force_login(supervisor)
     url = reverse("cohort_progress", args=[cohort.pk])
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(url)
     assert response.content.decode().count("open care request to acknowledge") == n
 
@@ -358,3 +358,24 @@ def test_review_queue_window_compiles_for_sqlite_as_make_run_uses():
     sessions = Session.objects.annotate(closes_at=_closes_at("sqlite")).filter(closes_at__lte=NOW)
     sql, _ = sessions.query.get_compiler(connection=sqlite_connection()).as_sql()
     assert "django_format_dtdelta" in sql
+
+
+def test_only_the_trainee_who_cancelled_late_has_a_late_cancellation(cohort, supervisor):
+    """Dee cancelled one session late and one in good time; Eli, her partner both times, cancelled
+    nothing. Neither cancelled session is a meeting or a completed session for either of them."""
+    dee, eli = _trainee(cohort, "Dee"), _trainee(cohort, "Eli")
+    seats = [(dee, PairingRole.CLIENT), (eli, PairingRole.THERAPIST)]
+    for days, late in ((20, True), (10, False)):
+        session = _session(
+            cohort, supervisor, seats, NOW - timedelta(days=days), status=SessionStatus.CANCELLED
+        )
+        Session.objects.filter(pk=session.pk).update(cancelled_by=dee, late_cancellation=late)
+
+    rows = {r.user.display_name: r for r in cohort_progress(cohort, shows_care=True, now=NOW).rows}
+
+    assert [(n, r.late_cancellations, r.no_shows, r.completed) for n, r in rows.items()] == [
+        ("Dee", 1, 0, 0),
+        ("Eli", 0, 0, 0),
+    ]
+    assert [a.text for a in rows["Dee"].attention] == ["Missed sessions: 1 late cancellation"]
+    assert rows["Dee"].partners_met == rows["Eli"].partners_met == 0
