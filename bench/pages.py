@@ -130,6 +130,15 @@ def pages(s: Seeded) -> list[Page]:
     return found
 
 
+def selected(found: list[Page], only: str = "") -> list[Page]:
+    """The pages whose "audience: name" contains one of the comma-separated substrings in
+    ``only`` (``BENCH_PAGES``), case-insensitively; every page when it is empty."""
+    wanted = [w.strip().lower() for w in only.split(",") if w.strip()]
+    if not wanted:
+        return found
+    return [p for p in found if any(w in f"{p.audience}: {p.name}".lower() for w in wanted)]
+
+
 def _user(s: Seeded, role: str) -> int:
     return {
         "trainee": s.trainee,
@@ -211,7 +220,7 @@ def measure_scale(
     with override_settings(ROOT_URLCONF="bench.urls", DYAD_REQUIRE_MFA=True):
         floor_url = reverse("bench_floor")
         clients: dict[str, Client] = {}
-        for page in pages(seeded):
+        for page in selected(pages(seeded), os.environ.get("BENCH_PAGES", "")):
             if page.role not in clients:
                 from accounts.models import User
 
