@@ -356,13 +356,18 @@ class EstimatedCountPaginator(Paginator):
         query = self.object_list.query
         if query.where or connection.vendor != "postgresql":
             return super().count
+        # One query at any size (the page's query count stays flat): the exact count runs only
+        # when the estimate is small (PostgreSQL evaluates a CASE's subquery only if reached).
+        table = connection.ops.quote_name(query.model._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
-                [query.model._meta.db_table],
+                f"SELECT CASE WHEN reltuples > %s THEN reltuples::bigint "  # noqa: S608
+                f"ELSE (SELECT count(*) FROM {table}) END "
+                "FROM pg_class WHERE oid = %s::regclass",
+                [self.estimate_above, query.model._meta.db_table],
             )
-            (estimate,) = cursor.fetchone()
-        return int(estimate) if estimate > self.estimate_above else super().count
+            (count,) = cursor.fetchone()
+        return int(count)
 
 
 @admin.register(Message)
