@@ -154,8 +154,16 @@ class CohortAdmin(TimeZoneAdminMixin, admin.ModelAdmin):
         rows = (
             CohortMembership.objects.filter(cohort=cohort)
             .select_related("user")
-            .only("pk", "role", "joined_at", "ended_at", "user__display_name", "user__email",
-                  "user__deleted_at", "user__is_supervisor")
+            .only(
+                "pk",
+                "role",
+                "joined_at",
+                "ended_at",
+                "user__display_name",
+                "user__email",
+                "user__deleted_at",
+                "user__is_supervisor",
+            )
         )
         listed = reverse("admin:roleplay_cohortmembership_changelist")
         header = format_html(
@@ -361,7 +369,7 @@ class EstimatedCountPaginator(Paginator):
         table = connection.ops.quote_name(query.model._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT CASE WHEN reltuples > %s THEN reltuples::bigint "  # noqa: S608
+                f"SELECT CASE WHEN reltuples > %s THEN reltuples::bigint "
                 f"ELSE (SELECT count(*) FROM {table}) END "
                 "FROM pg_class WHERE oid = %s::regclass",
                 [self.estimate_above, query.model._meta.db_table],

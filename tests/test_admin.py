@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from roleplay.models import Pairing, PairingMember, PairingRole
 from tests.factories import InvitationFactory, MembershipFactory, RoundFactory
-from tests.html import options_of, selected_option
+from tests.html import options_of
 
 pytestmark = pytest.mark.django_db
 
