@@ -44,6 +44,7 @@ class _Report(FPDF):
             self.family = "body"
         else:
             self.family = "helvetica"
+        self._widths: dict[tuple[str, bool], float] = {}
         self.set_auto_page_break(auto=True, margin=18)
         self.set_margins(18, 18, 18)
 
@@ -100,10 +101,17 @@ class _Report(FPDF):
         self.set_font(self.family, "B" if bold else "", 9)
         return [
             [text]
-            if self.get_string_width(text) <= w - 2 * self.c_margin
+            if self._width(text, bold) <= w - 2 * self.c_margin
             else self.multi_cell(w, line_height, text, dry_run=True, output="LINES")
             for text, w in zip(row, columns, strict=True)
         ]
+
+    def _width(self, text: str, bold: bool) -> float:
+        """A text's width at the table's size, measured once: rows repeat most of theirs."""
+        key = (text, bold)
+        if key not in self._widths:
+            self._widths[key] = self.get_string_width(text)
+        return self._widths[key]
 
     def _grid_draw(self, lines, columns, line_height, *, bold) -> None:
         """One row: each cell's border, then its lines placed directly (``text`` does no layout,
