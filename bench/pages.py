@@ -303,6 +303,8 @@ def run() -> list[tuple[str, float, str]]:
             "pages": records,
             "pages_meeting_targets": sum(1 for r in records if r["meets_targets"]),
             "pages_total": len(records),
+            # Set when BENCH_PAGES chose some pages only: this entry is then not the whole table.
+            "only_pages": os.environ.get("BENCH_PAGES") or None,
         }
     )
     return rows
