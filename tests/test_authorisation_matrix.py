@@ -17,7 +17,9 @@ Two groups are held to a rule instead of an entry per pattern, because their vie
 Every request runs in a savepoint that is rolled back, so each cell sees the same world. Every
 response body — and, at the end, every email — of every actor who must not read the scenario's
 client brief (its therapists, whatever else they are; the removed trainee; the ex-supervisor) is
-searched for it. All wrong cells are reported at once.
+searched for it; every body, for the care flag's note, the therapist's process note, the shared
+session note and the recording's bytes, each of which only its readers may get. All wrong cells
+are reported at once.
 """
 
 from collections.abc import Callable
@@ -38,6 +40,8 @@ from roleplay.models import (
     DoNotPair,
     FeedbackTemplate,
     Message,
+    Note,
+    NoteKind,
     Pairing,
     PairingRole,
     Recording,
@@ -67,6 +71,15 @@ FEEDBACK_READERS = {"other_trainee", "supervisor", "admin"}
 # A care flag's note: only the cohort's supervisor may ever read it (the client who raised it is
 # not one of the actors).
 CARE_NOTE = "PRIVATE-CARE"
+# The therapist's private process note on the session under test: its writer and the cohort's
+# supervisors only (not admins: process notes are for the trainee's own supervisors).
+PROCESS_NOTE = "PRIVATE-PROCESS-NOTE"
+PROCESS_NOTE_READERS = {"trainee", "supervisor"}
+# The session's shared note: everyone in the session, its supervisors and admins.
+SHARED_NOTE = "SHARED-SESSION-NOTE"
+SHARED_NOTE_READERS = {"trainee", "supervisor", "admin"}
+# The recording's bytes: those who may see the session, on every request.
+RECORDING_READERS = {"trainee", "supervisor", "admin"}
 
 ACTORS = [
     "anonymous",
@@ -477,6 +490,21 @@ def world():
     care_flag = CareFlag.objects.create(
         session=session, raised_by=client_user, note=CARE_NOTE, raised_at=timezone.now()
     )
+    Note.objects.create(
+        session=session,
+        kind=NoteKind.PROCESS,
+        owner=trainee,
+        author=trainee,
+        text=PROCESS_NOTE,
+        written_at=timezone.now(),
+    )
+    Note.objects.create(
+        session=session,
+        kind=NoteKind.SHARED,
+        author=client_user,
+        text=SHARED_NOTE,
+        written_at=timezone.now(),
+    )
     return {
         "actors": actors,
         "cohort": main,
@@ -580,6 +608,8 @@ def test_the_authorisation_matrix(world):
         clients[name] = Client()
         clients[name].force_login(user)
     wrong, leaks, brief_seen_by, feedback_seen_by, care_seen_by = [], [], set(), set(), set()
+    process_seen_by, shared_seen_by, recording_seen_by = set(), set(), set()
+    recording_bytes = wav_bytes(1)
 
     def check(actor, method, url, expected):
         status, body = _request(clients[actor], method, url)
@@ -591,6 +621,18 @@ def test_the_authorisation_matrix(world):
             care_seen_by.add(actor)
             if actor != "supervisor":
                 leaks.append(f"{method.upper()} {url} shows the client's care flag to {actor}")
+        if PROCESS_NOTE.encode() in body:
+            process_seen_by.add(actor)
+            if actor not in PROCESS_NOTE_READERS:
+                leaks.append(f"{method.upper()} {url} shows the process note to {actor}")
+        if SHARED_NOTE.encode() in body:
+            shared_seen_by.add(actor)
+            if actor not in SHARED_NOTE_READERS:
+                leaks.append(f"{method.upper()} {url} shows the session's shared note to {actor}")
+        if body == recording_bytes:
+            recording_seen_by.add(actor)
+            if actor not in RECORDING_READERS:
+                leaks.append(f"{method.upper()} {url} serves the recording to {actor}")
         if SECRET.encode() in body:
             brief_seen_by.add(actor)
             if actor in BRIEF_BLIND:
@@ -645,3 +687,6 @@ def test_the_authorisation_matrix(world):
     assert {"supervisor", "admin"} <= brief_seen_by
     assert feedback_seen_by == FEEDBACK_READERS
     assert care_seen_by == {"supervisor"}
+    assert process_seen_by == PROCESS_NOTE_READERS
+    assert shared_seen_by == SHARED_NOTE_READERS
+    assert recording_seen_by == RECORDING_READERS

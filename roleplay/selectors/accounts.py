@@ -29,7 +29,12 @@ from roleplay.models import (
     Unavailability,
     WeeklyHours,
 )
-from roleplay.permissions import feedback_visible_to, may_read_brief, reflections_visible_to
+from roleplay.permissions import (
+    feedback_visible_to,
+    may_read_brief,
+    reflections_visible_to,
+    sessions_visible_to,
+)
 
 from .feedback import answer_rows, with_details
 from .rounds import pairings_for_trainee
@@ -168,14 +173,18 @@ def _feedback(user: User) -> dict:
 
 def _record(user: User) -> dict:
     """What the person left in their sessions' record, and what of it they may read: their own
-    process notes and the shared notes of the sessions they sat in (every version), the recording
+    process notes, the shared notes of the sessions they may see and those they wrote (every version), the recording
     comments and uploads they made, their consents and what they did in the sessions' timelines.
     Never a partner's process notes, and no care request, not even their own: a care request
     reaches their supervisors and no export (issue 11)."""
-    theirs = Session.objects.filter(seats__user=user).values("pk")
+    # Shared notes of the sessions they may still see (a removed trainee sees none), and those
+    # they wrote themselves wherever they are.
+    visible = sessions_visible_to(user).values("pk")
     notes = (
         Note.objects.filter(
-            Q(kind=NoteKind.PROCESS, owner=user) | Q(kind=NoteKind.SHARED, session__in=theirs)
+            Q(kind=NoteKind.PROCESS, owner=user)
+            | Q(kind=NoteKind.SHARED, session__in=visible)
+            | Q(kind=NoteKind.SHARED, author=user)
         )
         .select_related("session", "author")
         .order_by("session__start", "kind", "written_at", "pk")

@@ -7,7 +7,7 @@ import pytest
 from roleplay.models import Pairing
 from roleplay.services.pairing import Arrangement, SlotOptions, round_arrange
 from tests.factories import RoundFactory, ScenarioFactory
-from tests.html import row_of
+from tests.html import item_of, row_of
 from tests.roleplay.views.test_round_editor import (
     CLIENT,
     THERAPIST,
@@ -49,8 +49,8 @@ def test_a_client_made_therapist_in_the_same_published_round_is_flagged(client, 
     assert ANA_READ_GRIEF in warnings
     pairing = Pairing.objects.get(round=round_)
     page = open_editor(client, supervisor, round_)
-    assert row_of(page, f"slot_{ana.pk}").endswith(ANA_READ_GRIEF)
-    assert row_of(page, f"scenario_{number_of(pairing)}").endswith(ANA_READ_GRIEF)
+    assert item_of(page, f"n{ana.pk}").endswith(ANA_READ_GRIEF)
+    assert row_of(page, f"p{number_of(pairing)}").endswith(ANA_READ_GRIEF)
 
 
 def test_a_brief_read_in_a_pairing_rearranged_since_still_counts(client, supervisor, cohort):
@@ -67,7 +67,7 @@ def test_a_brief_read_in_a_pairing_rearranged_since_still_counts(client, supervi
 
     page = open_editor(client, supervisor, round_)
 
-    assert row_of(page, f"slot_{ana.pk}").endswith(ANA_READ_GRIEF)
+    assert item_of(page, f"n{ana.pk}").endswith(ANA_READ_GRIEF)
 
 
 def test_rearranging_a_draft_round_reads_nothing(client, supervisor, cohort):
