@@ -41,7 +41,8 @@ SLOW_REQUESTS = 5
 MAX_QUERIES = 15
 TARGET_X = {"trainee": 10, "supervisor": 10, "admin": 20}
 SEARCH = "trainee1000"
-# BENCH_PAGES=substring times only the pages whose "audience: name" contains it (case-insensitive).
+# BENCH_PAGES=sub1,sub2 times only the pages whose "audience: name" contains one of them
+# (case-insensitive; see selected()); the stored figures of the others are kept.
 ONLY = os.environ.get("BENCH_PAGES", "").lower()
 
 
@@ -133,6 +134,15 @@ def pages(s: Seeded) -> list[Page]:
     return found
 
 
+def selected(found: list[Page], only: str = "") -> list[Page]:
+    """The pages whose "audience: name" contains one of the comma-separated substrings in
+    ``only`` (``BENCH_PAGES``), case-insensitively; every page when it is empty."""
+    wanted = [w.strip().lower() for w in only.split(",") if w.strip()]
+    if not wanted:
+        return found
+    return [p for p in found if any(w in f"{p.audience}: {p.name}".lower() for w in wanted)]
+
+
 def _user(s: Seeded, role: str) -> int:
     return {
         "trainee": s.trainee,
@@ -214,9 +224,7 @@ def measure_scale(
     with override_settings(ROOT_URLCONF="bench.urls", DYAD_REQUIRE_MFA=True):
         floor_url = reverse("bench_floor")
         clients: dict[str, Client] = {}
-        for page in pages(seeded):
-            if ONLY and ONLY not in f"{page.audience}: {page.name}".lower():
-                continue
+        for page in selected(pages(seeded), os.environ.get("BENCH_PAGES", "")):
             if page.role not in clients:
                 from accounts.models import User
 
@@ -318,6 +326,8 @@ def run() -> list[tuple[str, float, str]]:
             "pages": records,
             "pages_meeting_targets": sum(1 for r in records if r["meets_targets"]),
             "pages_total": len(records),
+            # Set when BENCH_PAGES chose some pages only: this entry is then not the whole table.
+            "only_pages": os.environ.get("BENCH_PAGES") or None,
         }
     )
     return rows

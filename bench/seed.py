@@ -34,7 +34,8 @@ from django.utils import timezone
 
 from roleplay.services.pairing_algorithm import round_robin_round
 
-SEED_VERSION = 6  # 5: feedback (responses, answers, scores, reveals); 6: reflections, care
+SEED_VERSION = 7  # 5: feedback (responses, answers, scores, reveals); 6: reflections, care;
+# 7: the timed round is the one opened two days ago at every scale
 ZONES = ("Europe/London", "Europe/Berlin", "America/New_York", "Australia/Sydney", "UTC")
 KINDS = (
     "pairing_published",
@@ -421,7 +422,10 @@ def _programme(scale: Scale, writer: Writer, now: datetime) -> Seeded:
                 )
             if editor and r == 1:
                 editor_round = rid
-            if k == 0 and status == "published" and not current_round:
+            if k == 0 and r == count - 2:
+                # The round opened two days ago: its sessions are ahead at every scale, so the
+                # pairing and session pages show the same state small and large (the first
+                # published round was one whose session had already ended at the large scale).
                 current_round = rid
             if k == 0 and status == "draft":
                 draft_round = rid
@@ -455,7 +459,14 @@ def _programme(scale: Scale, writer: Writer, now: datetime) -> Seeded:
                 start = opens + timedelta(days=3, minutes=30 * p)
                 end = start + timedelta(minutes=50)
                 sid = len(sessions) + 1
-                if start < now:
+                if pid == pairing_of_trainee:
+                    # The timed pairing's session ended yesterday in the round still open, at
+                    # every scale: the same page state (feedback due, another booking offered)
+                    # is timed small and large.
+                    start = now - timedelta(days=1)
+                    end = start + timedelta(minutes=50)
+                    status = "completed"
+                elif start < now:
                     # One in twenty a no-show, one in twenty cancelled, the rest completed.
                     status = {0: "no_show", 1: "cancelled"}.get(pid % 20, "completed")
                 else:

@@ -435,3 +435,24 @@ def test_the_whole_outbox_is_counted_from_statistics_once_it_is_large(
     whole = text_by_id(client.get(url), "changelist-form")
     pending = text_by_id(client.get(url, {"state__exact": "pending"}), "changelist-form")
     assert ("3 messages" in whole, "4 messages" in pending) == (True, True)
+
+
+@pytest.mark.parametrize("estimate_above", [2, 100])
+def test_the_whole_outbox_is_counted_in_one_query_small_or_large(
+    admin_user, monkeypatch, estimate_above, django_assert_num_queries
+):
+    """The bench saw the outbox list run 7 queries small and 6 large: below the threshold the
+    estimate was read and then an exact count run. Either way it is one query now, and exact
+    when small."""
+    from roleplay.admin import EstimatedCountPaginator
+
+    monkeypatch.setattr(EstimatedCountPaginator, "estimate_above", estimate_above)
+    for key in "abc":
+        _outbox_row(admin_user, key, "Your pairing")
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Message._meta.db_table}")
+    _outbox_row(admin_user, "d", "Your pairing")
+    paginator = EstimatedCountPaginator(Message.objects.order_by("pk"), 50)
+    with django_assert_num_queries(1):
+        count = paginator.count
+    assert count == (3 if estimate_above == 2 else 4)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.safestring import SafeString
 
-from .svg import Series, has_points, line_chart, nice_range
+from .svg import Plot, Series, has_points, line_chart, nice_range
 
 
 @dataclass
@@ -19,6 +19,7 @@ class Chart:
     svg: SafeString | None
     points: list  # the same numbers as the SVG, for the table alternative
     table: list[tuple[str, ...]] = field(default_factory=list)  # those numbers as text
+    plot: Plot | None = None  # what the SVG draws, for drawing it again elsewhere (the PDF)
 
 
 def long_day(moment) -> str:
@@ -52,6 +53,7 @@ def empathy_chart(points, label: str, possible: tuple[float, float] | None) -> C
     if not has_points(series):
         return Chart("empathy", title, None, [])
     values = [float(v) for s in series for v in s.values if v is not None]
+    plot = Plot([short_day(p.start) for p in points], series, _y_range(values, possible))
     svg = line_chart(
         title=title,
         description=(
@@ -59,15 +61,15 @@ def empathy_chart(points, label: str, possible: tuple[float, float] | None) -> C
             "the therapist, beside the trainee's own rating on the same questions. The distance "
             "between the lines is the perspective gap."
         ),
-        x_labels=[short_day(p.start) for p in points],
+        x_labels=plot.x_labels,
         series=series,
-        y_range=_y_range(values, possible),
+        y_range=plot.y_range,
         chart_id="chart-empathy",
     )
     table = [
         (long_day(p.start), _text(p.client), _text(p.self_rating), _text(p.gap)) for p in points
     ]
-    return Chart("empathy", title, svg, points, table)
+    return Chart("empathy", title, svg, points, table, plot)
 
 
 def subscale_chart(score_series) -> Chart:
@@ -77,12 +79,15 @@ def subscale_chart(score_series) -> Chart:
     if not has_points(series):
         return Chart(score_series.key, score_series.label, None, points, table)
     values = [float(p.value) for p in points if p.value is not None]
+    plot = Plot(
+        [short_day(p.start) for p in points], series, _y_range(values, score_series.y_range)
+    )
     svg = line_chart(
         title=score_series.label,
         description=f"{score_series.label}, as scored when each form was submitted, by session.",
-        x_labels=[short_day(p.start) for p in points],
+        x_labels=plot.x_labels,
         series=series,
-        y_range=_y_range(values, score_series.y_range),
+        y_range=plot.y_range,
         chart_id=f"chart-{score_series.key}",
     )
-    return Chart(score_series.key, score_series.label, svg, points, table)
+    return Chart(score_series.key, score_series.label, svg, points, table, plot)

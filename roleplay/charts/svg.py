@@ -54,6 +54,16 @@ class Box:
         return self.height - self.top - self.bottom
 
 
+@dataclass(frozen=True)
+class Plot:
+    """A line chart's data: what ``line_chart`` draws as SVG and the PDF report with fpdf2's
+    own lines and shapes (parsing the SVG back cost the report most of its time)."""
+
+    x_labels: list[str]
+    series: list[Series]
+    y_range: tuple[Number, Number]
+
+
 def has_points(series: list[Series]) -> bool:
     return any(v is not None for s in series for v in s.values)
 

@@ -5,18 +5,18 @@ Text is set in the PDF's built-in Helvetica, which needs no font file but knows 
 in DejaVu Sans (Debian's fonts-dejavu-core), embedded: reading and subsetting that font costs
 about a second, thirty times the rest, so it is paid only when needed. Without the font file
 such letters print as "?" rather than failing the download.
-The charts are the page's own SVG, drawn into the PDF by fpdf2; each has its table beside it.
+The charts are the page's own (same data and geometry), drawn with fpdf2's lines and shapes;
+each has its table beside it.
 Care flags and reflections' private text are not in the report: the selector never reads them."""
 
-import io
-import re
 from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
 from fpdf import FPDF
 
-_TITLES = re.compile(r"<(title|desc)\b[^>]*>.*?</\1>", re.DOTALL)
+from roleplay.charts.svg import SERIES_LOOKS, Box, Plot, _fmt, _ticks
+
 DEFAULT_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 DEFAULT_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
@@ -44,6 +44,7 @@ class _Report(FPDF):
             self.family = "body"
         else:
             self.family = "helvetica"
+        self._widths: dict[tuple[str, bool], float] = {}
         self.set_auto_page_break(auto=True, margin=18)
         self.set_margins(18, 18, 18)
 
@@ -74,21 +75,146 @@ class _Report(FPDF):
         self.set_font(self.family, "", 10)
         self.multi_cell(0, 5.5, self.text_of(text), new_x="LMARGIN", new_y="NEXT")
 
-    def grid(self, rows: list[list], widths: tuple | None = None):
-        self.set_font(self.family, "", 9)
-        with self.table(col_widths=widths, line_height=5.5, text_align="LEFT") as table:
-            for row in rows:
-                cells = table.row()
-                for value in row:
-                    cells.cell(self.text_of(value))
+    def grid(self, rows: list[list], widths: tuple | None = None, line_height: float = 5.5):
+        """A bordered table, its first row the bold heading (repeated on each new page).
+
+        Drawn with plain cells: fpdf2's ``table()`` lays every cell out with ``multi_cell``
+        and made a 95-session report 50x a minimal page's time (issue 10). A value too wide
+        for its column still wraps onto more lines of the row."""
+        widths = widths or (1,) * len(rows[0])
+        scale = self.epw / sum(widths)
+        columns = [w * scale for w in widths]
+        texts = [[self.text_of(value) for value in row] for row in rows]
+        heading = self._grid_lines(texts[0], columns, line_height, bold=True)
+        self._grid_draw(heading, columns, line_height, bold=True)
+        for row in texts[1:]:
+            lines = self._grid_lines(row, columns, line_height, bold=False)
+            if self.get_y() + len(max(lines, key=len)) * line_height > self.page_break_trigger:
+                self.add_page()
+                self._grid_draw(heading, columns, line_height, bold=True)
+            self._grid_draw(lines, columns, line_height, bold=False)
+        self.set_font(self.family, "", 10)
         self.ln(2)
 
-    def chart(self, svg: str):
-        # <title> and <desc> serve screen readers on the page; fpdf2 cannot draw them (and logs
-        # each one it skips), and the PDF prints the numbers in a table under the chart anyway.
-        svg = _TITLES.sub("", svg)
-        self.image(io.BytesIO(svg.encode()), w=self.epw)
-        self.ln(2)
+    def _grid_lines(self, row, columns, line_height, *, bold) -> list[list[str]]:
+        """Each cell's text as the lines it takes in its column (one, mostly)."""
+        self.set_font(self.family, "B" if bold else "", 9)
+        return [
+            [text]
+            if self._width(text, bold) <= w - 2 * self.c_margin
+            else self.multi_cell(w, line_height, text, dry_run=True, output="LINES")
+            for text, w in zip(row, columns, strict=True)
+        ]
+
+    def _width(self, text: str, bold: bool) -> float:
+        """A text's width at the table's size, measured once: rows repeat most of theirs."""
+        key = (text, bold)
+        if key not in self._widths:
+            self._widths[key] = self.get_string_width(text)
+        return self._widths[key]
+
+    def _grid_draw(self, lines, columns, line_height, *, bold) -> None:
+        """One row: each cell's border, then its lines placed directly (``text`` does no layout,
+        unlike ``cell``), vertically centred as ``cell`` centres them."""
+        self.set_font(self.family, "B" if bold else "", 9)
+        height = len(max(lines, key=len)) * line_height
+        x, y = self.l_margin, self.get_y()
+        baseline = 0.5 * line_height + 0.3 * self.font_size
+        for cell, w in zip(lines, columns, strict=True):
+            self.rect(x, y, w, height)
+            for n, line in enumerate(cell):
+                self.text(x + self.c_margin, y + n * line_height + baseline, line)
+            x += w
+        self.set_xy(self.l_margin, y + height)
+
+    def chart(self, plot: Plot):
+        """The page's line chart drawn again with fpdf2's lines and shapes, to the same geometry
+        as ``roleplay.charts.svg.line_chart`` (its SVG units scaled to the page's width):
+        drawing the SVG through fpdf2's parser cost the report half its time (issue 10)."""
+        box = Box()
+        scale = self.epw / box.width
+        if self.get_y() + box.height * scale > self.page_break_trigger:
+            self.add_page()
+        left, top = self.l_margin, self.get_y()
+        y_min, y_max = float(plot.y_range[0]), float(plot.y_range[1])
+        if y_max <= y_min:
+            y_max = y_min + 1
+        n = len(plot.x_labels)
+
+        def at(x: float, y: float) -> tuple[float, float]:
+            return left + x * scale, top + y * scale
+
+        def x_of(i: int) -> float:
+            return box.left + (box.plot_width / 2 if n == 1 else box.plot_width * i / (n - 1))
+
+        def y_of(value: float) -> float:
+            return box.top + box.plot_height * (1 - (value - y_min) / (y_max - y_min))
+
+        def label(x: float, y: float, text: str, anchor: str = "start") -> None:
+            width = self.get_string_width(text)
+            shift = {"start": 0, "middle": width / 2, "end": width}[anchor]
+            px, py = at(x, y)
+            self.text(px - shift, py, text)
+
+        self.set_font(self.family, "", 7)
+        self.set_text_color(0x44)
+        self.set_line_width(1 * scale)
+        bottom = box.top + box.plot_height
+        self.set_draw_color("#d0d7de")
+        for tick in _ticks(y_min, y_max):
+            self.line(*at(box.left, y_of(tick)), *at(box.left + box.plot_width, y_of(tick)))
+            label(box.left - 6, y_of(tick) + 4, _fmt(tick), "end")
+        every = max(1, -(-n // 8))
+        for i, text in enumerate(plot.x_labels):
+            if i % every == 0 or i == n - 1:
+                label(x_of(i), bottom + 16, self.text_of(text), "middle")
+        self.set_draw_color("#444444")
+        self.line(*at(box.left, bottom), *at(box.left + box.plot_width, bottom))
+        for index, series in enumerate(plot.series):
+            colour, dash, shape = SERIES_LOOKS[index % len(SERIES_LOOKS)]
+            self.set_draw_color(colour)
+            self.set_fill_color(colour)
+            self.set_line_width(2 * scale)
+            pattern = [float(d) * scale for d in dash.split()][:2]
+            segments: list[list[tuple[float, float]]] = [[]]
+            markers = []
+            for i, value in enumerate(series.values):
+                if value is None:
+                    segments.append([])
+                    continue
+                point = (x_of(i), y_of(float(value)))
+                segments[-1].append(at(*point))
+                markers.append(point)
+            self.set_dash_pattern(*pattern)
+            for points in segments:
+                if len(points) > 1:
+                    self.polyline(points)
+            lx, ly = box.left + index * 200, box.height - 12
+            self.line(*at(lx, ly - 4), *at(lx + 24, ly - 4))
+            self.set_dash_pattern()
+            for x, y in [*markers, (lx + 12, ly - 4)]:
+                self._marker(shape, *at(x, y), scale)
+            self.set_text_color(0x22)
+            label(lx + 30, ly, self.text_of(series.name))
+            self.set_text_color(0x44)
+        self.set_text_color(0)
+        self.set_draw_color(0)
+        self.set_line_width(0.2)
+        self.set_font(self.family, "", 10)
+        self.set_xy(self.l_margin, top + box.height * scale + 2)
+
+    def _marker(self, shape: str, x: float, y: float, scale: float) -> None:
+        """A point's marker, shaped as ``svg._marker`` shapes it (filled, SVG units scaled)."""
+        if shape == "square":
+            self.rect(x - 4 * scale, y - 4 * scale, 8 * scale, 8 * scale, style="F")
+        elif shape == "diamond":
+            d = 5 * scale
+            self.polygon([(x, y - d), (x + d, y), (x, y + d), (x - d, y)], style="F")
+        elif shape == "triangle":
+            d, e = 5 * scale, 4 * scale
+            self.polygon([(x, y - d), (x + d, y + e), (x - d, y + e)], style="F")
+        else:
+            self.circle(x, y, 4 * scale, style="F")
 
 
 def _number(value) -> str:
@@ -155,10 +281,10 @@ def _build(cohort, trainee, progress, generated_at, charts, fonts, strict) -> by
 
     empathy, subscale_charts = charts
     pdf.heading(empathy.title)
-    if empathy.svg is None:
+    if empathy.plot is None:
         pdf.para("No sessions with feedback yet.")
     else:
-        pdf.chart(str(empathy.svg))
+        pdf.chart(empathy.plot)
         rows = [["Session", "Client's rating", "Own rating", "Gap"]]
         rows += [
             [_day(p.start), _number(p.client), _number(p.self_rating), _number(p.gap)]
@@ -171,8 +297,8 @@ def _build(cohort, trainee, progress, generated_at, charts, fonts, strict) -> by
         pdf.para("No sessions with feedback yet.")
     for chart in subscale_charts:
         pdf.heading(chart.title, size=11)
-        if chart.svg is not None:
-            pdf.chart(str(chart.svg))
+        if chart.plot is not None:
+            pdf.chart(chart.plot)
         rows = [["Session", "Score"]] + [[_day(p.start), _number(p.value)] for p in chart.points]
         pdf.grid(rows)
 

@@ -308,6 +308,26 @@ def test_report_pdf_is_a_pdf_with_the_trainees_name_and_figures(client, cohort, 
     assert "100% on time: 2 of 2 forms due" in text
 
 
+def test_report_pdf_draws_its_charts_itself_with_their_legends(
+    client, cohort, tess, pat, monkeypatch
+):
+    """Parsing each chart's SVG back through fpdf2 made a 95-session report 50x a minimal
+    page's time (issue 10): the charts are drawn with fpdf2's lines and shapes, never as an
+    image, and still carry their legend and axis labels."""
+    from fpdf import FPDF
+
+    def no_images(*args, **kwargs):
+        raise AssertionError("a chart was drawn through fpdf2's image()")
+
+    monkeypatch.setattr(FPDF, "image", no_images)
+    practised(cohort, tess, pat, day=1, client_likert=2, self_likert=5)
+    practised(cohort, tess, pat, day=2, client_likert=4, self_likert=4)
+    response = get(client, supervisor_of(cohort), progress_url(cohort, tess, "trainee_report_pdf"))
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Client's rating" in text and "Own rating" in text  # the empathy chart's legend
+    assert text.count("Session") >= 2  # its table follows it
+
+
 def test_report_pdf_embeds_a_font_only_for_letters_outside_latin_1(client, cohort, tess, pat):
     practised(cohort, tess, pat, day=1, client_likert=4, self_likert=4)
     supervisor = supervisor_of(cohort)
