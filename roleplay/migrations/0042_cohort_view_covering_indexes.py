@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("roleplay", "0036_session_start_index"),
+        ("roleplay", "0040_session_awaiting_review"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
