@@ -21,6 +21,7 @@ from accounts.admin import TimeZoneAdminMixin, time_zone_column
 from accounts.models import User
 from accounts.widgets import QuickSelect, QuickSelectMixin
 from roleplay.models import (
+    BriefRead,
     CalendarFeed,
     Cohort,
     CohortMembership,
@@ -45,6 +46,7 @@ from roleplay.models import (
     Round,
     RoundAbsence,
     Scenario,
+    ScenarioTally,
     Session,
     SessionReview,
     SessionSeat,
@@ -700,3 +702,26 @@ class RecordingCommentAdmin(ReadOnlyAdmin):
     list_display = ["recording", "at_seconds", "author", "created_at"]
     search_fields = ["author__email", "author__display_name", "text"]
     list_select_related = ["recording", "author"]
+
+
+@admin.register(BriefRead)
+class BriefReadAdmin(ReadOnlyAdmin):
+    """Which client briefs each trainee has been shown: written by the pairing services, read by
+    the round editor's warnings; never edited by hand."""
+
+    raw_id_fields = ["trainee", "scenario"]
+    list_display = ["trainee", "scenario", "role", "first_shown_at"]
+    list_filter = ["role"]
+    search_fields = ["trainee__email", "trainee__display_name", "scenario__title"]
+    list_select_related = ["trainee", "scenario"]
+
+
+@admin.register(ScenarioTally)
+class ScenarioTallyAdmin(ReadOnlyAdmin):
+    """Each scenario's running totals, kept by the feedback and session services; rebuild them
+    with `roleplay.services.scenario_totals.scenario_totals_rebuild()` if edited elsewhere."""
+
+    raw_id_fields = ["scenario"]
+    list_display = ["scenario", "sessions_run", "realism_n", "client_n"]
+    search_fields = ["scenario__title"]
+    list_select_related = ["scenario"]

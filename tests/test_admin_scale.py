@@ -41,6 +41,7 @@ from django_celery_beat.models import (
 
 from accounts.models import AuditEvent
 from roleplay.models import (
+    BriefRead,
     CalendarFeed,
     Consent,
     DoNotPair,
@@ -63,6 +64,7 @@ from roleplay.models import (
     Room,
     Round,
     RoundAbsence,
+    ScenarioTally,
     Session,
     SessionReview,
     SessionSeat,
@@ -107,6 +109,8 @@ def build_world(n: int) -> None:
             cohort=cohort, trainee_a=low, trainee_b=high, created_by=cohort.created_by
         )
         RoundAbsence.objects.create(round=round_, trainee=cohort.created_by, reason="Leave")
+        BriefRead.objects.create(trainee=first, scenario=scenario, role=PairingRole.CLIENT)
+        ScenarioTally.objects.create(scenario=scenario, sessions_run=1)
         plan = TermPlan.objects.create(cohort=cohort, rounds=n, requested_at=start)
         TermPlanLock.objects.create(plan=plan, round_number=0, trainee=first)
         Message.objects.create(

@@ -167,9 +167,11 @@ class Command(BaseCommand):
         """Eight weekly rounds over the past term, everyone's feedback written and revealed, and
         reflections with usefulness ratings and goals — each goal tried at the next session.
 
-        - Aisha is the therapist six times: her clients feel more and more understood (answers
-          2 → 5) while her own rating comes down to meet theirs, so her perspective gap closes.
-        - Grace is the therapist every week: her clients' scores fall in the last two weeks
+        - Roles alternate as Dyad itself would pair them: nobody is client more than once more
+          often than therapist, so "Suggest pairs" for the next round has a valid answer.
+        - Aisha is the therapist every other week: her clients feel more and more understood
+          (answers 2 → 5) while her own rating comes down to meet theirs: her gap closes.
+        - Grace is the therapist in the other weeks: her clients' scores fall in her last two
           while she rates herself higher — the cohort view lists her for falling scores and a
           widening gap. Hamid did not come in week 6 (a no-show: listed for missed sessions).
         Sessions are made by the services as they happen; since the feedback window of a
@@ -179,57 +181,57 @@ class Command(BaseCommand):
         c, t, o = PairingRole.CLIENT, PairingRole.THERAPIST, PairingRole.OBSERVER
         weeks = [
             [
-                (ben, c, aisha, t),
-                (chloe, c, grace, t),
-                (elena, c, finn, t),
-                (dev, c, hamid, t, ines),
+                (ben, c, aisha, t, hamid),
+                (dev, c, finn, t),
+                (grace, c, elena, t),
+                (chloe, c, ines, t),
             ],
             [
-                (chloe, c, aisha, t),
-                (elena, c, grace, t),
-                (ines, c, ben, t),
-                (finn, c, dev, t, hamid),
+                (ines, c, hamid, t),
+                (elena, c, dev, t),
+                (finn, c, chloe, t),
+                (aisha, c, grace, t, ben),
             ],
             [
-                (aisha, c, elena, t),
-                (finn, c, grace, t),
-                (hamid, c, chloe, t),
-                (ben, c, ines, t, dev),
+                (finn, c, aisha, t, ines),
+                (hamid, c, elena, t),
+                (grace, c, chloe, t),
+                (dev, c, ben, t),
             ],
             [
-                (finn, c, aisha, t),
-                (dev, c, grace, t),
-                (ben, c, hamid, t),
-                (chloe, c, elena, t, ines),
-            ],
-            [
-                (dev, c, aisha, t),
-                (hamid, c, grace, t),
                 (elena, c, ines, t),
-                (ben, c, chloe, t, finn),
-            ],
-            [
-                (aisha, c, ben, t),
-                (ines, c, grace, t),
-                (chloe, c, finn, t),
-                (dev, c, hamid, t, elena),
-            ],
-            [
-                (hamid, c, aisha, t),
-                (ben, c, grace, t),
-                (ines, c, dev, t),
-                (elena, c, finn, t, chloe),
+                (aisha, c, dev, t, finn),
+                (chloe, c, ben, t),
+                (hamid, c, grace, t),
             ],
             [
                 (ines, c, aisha, t),
-                (chloe, c, grace, t),
+                (ben, c, elena, t, chloe),
+                (grace, c, finn, t),
+                (dev, c, hamid, t),
+            ],
+            [
+                (ben, c, ines, t),
+                (hamid, c, finn, t, dev),
+                (aisha, c, chloe, t),
+                (elena, c, grace, t),
+            ],
+            [
+                (grace, c, aisha, t),
+                (chloe, c, hamid, t),
+                (ines, c, dev, t, elena),
                 (finn, c, ben, t),
-                (hamid, c, elena, t, dev),
+            ],
+            [
+                (finn, c, hamid, t),
+                (aisha, c, elena, t),
+                (dev, c, chloe, t, ben),
+                (ines, c, grace, t),
             ],
         ]
         # (what the client answers, what the therapist answers about themself) per week.
-        aisha_scores = iter([(2, 5), (3, 5), (3, 4), (4, 4), (4, 4), (5, 5)])
-        grace_scores = [(4, 4)] * 6 + [(3, 5), (2, 5)]
+        aisha_scores = iter([(2, 5), (3, 5), (4, 4), (5, 5)])
+        grace_scores = [(4, 4)] * 5 + [(3, 5), (4, 4), (2, 5)]
         window = cohort.feedback_window_days
         cohort.feedback_window_days = 60
         cohort.save(update_fields=["feedback_window_days"])
