@@ -46,10 +46,11 @@ force for up to 7 trainees and 4 rounds with absences and do-not-pair, 2 on rand
 
    Then a stage of its own for (c)'s second half (``_fewer_back_to_back``, up to
    ``_TRIAD_SHARE`` of the time, only when some round is odd): CP-SAT with the first repeat,
-   the repeat count and the triad spread of the plan held as hard rules minimises back-to-back
-   triad turns, then pairs meeting two rounds running, then the observer spread. So (c)
-   outranks "no pair meeting in two rounds in a row" of (b) here: 7 trainees get 3 back-to-back
-   turns (the fewest possible, tests/roleplay/planning/test_back_to_back.py) instead of 6.
+   the repeat count, the pairs meeting two rounds running (repeats as far apart, part of (b))
+   and the triad spread of the plan held as hard rules minimises back-to-back triad turns, then
+   pairs meeting two rounds running, then the observer spread. (b) outranks (c), as the issue
+   orders them: 7 trainees keep 6 back-to-back turns, since the fewest possible, 3, needs six
+   pairs meeting two rounds running (tests/roleplay/planning/test_back_to_back.py).
 
    b-d are one weighted sum over the whole term with the horizon as a hard rule, weighted so
    that one repeat pair costs more than any triad or observer unfairness; they are *best
@@ -147,6 +148,12 @@ class TermPlan:
 
 def _pairs(group: Group) -> list[frozenset[int]]:
     return [frozenset(p) for p in itertools.combinations(group.members(), 2)]
+
+
+def meetings_running(rounds: Sequence[Sequence[Group]]) -> int:
+    """How many times a pair meets in two rounds running (in any group): the closest repeats."""
+    met = [{pair for group in groups for pair in _pairs(group)} for groups in rounds]
+    return sum(len(a & b) for a, b in itertools.pairwise(met))
 
 
 def first_repeat(schedule: Sequence[Sequence[Group]]) -> int | None:
@@ -899,9 +906,10 @@ def _fewer_back_to_back(
     problem: TermProblem, plan: TermPlan, deadline: float, share: float
 ) -> TermPlan:
     """Objective (c), second half, as its own lexicographic stage: the same term with the first
-    repeat no earlier, no more repeat pairs and triad turns no less even than ``plan`` (hard
-    rules), and the fewest back-to-back triad turns, then the fewest pairs meeting two rounds
-    running, then observer turns as even as possible. ``plan`` is the hint, so the result is
+    repeat no earlier, no more repeat pairs, no more pairs meeting two rounds running (repeats
+    as far apart, which the issue ranks above the triad's spread) and triad turns no less even
+    than ``plan`` (hard rules), and the fewest back-to-back triad turns, then the fewest pairs
+    meeting two rounds running, then observer turns as even as possible. ``plan`` is the hint, so the result is
     never worse; it stops early when the back-to-back turns reach their floor (or are proven
     fewest). Returns ``plan`` itself when nothing better is found by ``deadline``."""
     held = list(problem.held)
@@ -933,6 +941,7 @@ def _fewer_back_to_back(
                 m.AddBoolOr([v.Not(), w.Not(), both])
                 close.append(both)
     m.Add(sum(excess) <= plan.repeats)
+    m.Add(sum(close) <= meetings_running(plan.rounds))
     counts = Counter(_triad_turns(held))
     turns = {
         tid: counts[tid] + sum(v for (r, t), v in model.triad.items() if t == tid)
