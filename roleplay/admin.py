@@ -419,8 +419,7 @@ class MessageAdmin(admin.ModelAdmin):
             return queryset, False
         if ":" in term and " " not in term:
             return queryset.filter(dedupe_key__startswith=term), False
-        people = User.objects.filter(Q(email__icontains=term) | Q(display_name__icontains=term))
-        return queryset.filter(recipient__in=people), False
+        return queryset.filter(recipient__in=people_matching(term)), False
 
 
 class SessionSeatInline(LoadedRowsInline):
@@ -572,7 +571,12 @@ class FeedbackResponseAdmin(admin.ModelAdmin):
 
     list_display = ["pk", "session", "purpose", "author", "about", "revision", "state"]
     list_filter = ["state", "purpose"]
+    # What get_search_results searches; listed so that the search box shows.
     search_fields = ["author__email", "about__email", "author__display_name"]
+    search_help_text = "The author's or the subject's name or email address."
+    show_full_result_count = False
+    ordering = ["-pk"]
+    list_per_page = 50
     list_select_related = ["session", "author", "about"]
     raw_id_fields = ["session", "author", "about", "template"]
     inlines = [FeedbackAnswerInline, FeedbackScoreInline]
@@ -580,6 +584,20 @@ class FeedbackResponseAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         """Only what invariant 3 lets this person read (all of it for a programme admin)."""
         return super().get_queryset(request) & feedback_visible_to(request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        """People found first (a small table), then their forms by the author and about indexes,
+        as the pairing and session searches do; Django's search joined every form to two users."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        people = people_matching(term)
+        found = (
+            FeedbackResponse.objects.filter(author__in=people)
+            .values("pk")
+            .union(FeedbackResponse.objects.filter(about__in=people).values("pk"))
+        )
+        return queryset.filter(pk__in=found), False
 
     def has_add_permission(self, request):
         return False
@@ -601,6 +619,10 @@ class FeedbackRevealAdmin(admin.ModelAdmin):
 class ReflectionAdmin(admin.ModelAdmin):
     list_display = ["session", "trainee", "usefulness", "goal", "goal_tried"]
     search_fields = ["trainee__email", "trainee__display_name", "goal"]
+    show_full_result_count = False
+    ordering = ["-pk"]
+    list_per_page = 50
+    list_select_related = ["session", "trainee"]
     raw_id_fields = ["session", "trainee"]
 
     def get_queryset(self, request):

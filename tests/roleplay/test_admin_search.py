@@ -67,3 +67,24 @@ def test_a_search_by_email_finds_the_persons_sessions(client, admin_user, world)
     assert _found(client, "session", ben.email) == sorted(
         sessions[name].pk for name in ("spring", "autumn")
     )
+
+
+def test_the_feedback_admin_finds_forms_by_author_or_subject_each_once(client, admin_user, cohort):
+    """Found through people first, as above: Ana's session holds a form by her and one about
+    her, both listed once; Ben and Cleo's forms are not."""
+    from roleplay.models import FeedbackResponse
+    from tests.roleplay.progress_helpers import practised
+
+    ana, ben, cleo = (
+        MembershipFactory(cohort=cohort, user=UserFactory(display_name=name)).user
+        for name in ("Ana Findme", "Ben", "Cleo")
+    )
+    practised(cohort, ana, ben, day=1, client_likert=4, self_likert=4)
+    practised(cohort, ben, cleo, day=2, client_likert=4, self_likert=4)
+    hers = sorted(
+        FeedbackResponse.objects.filter(session__seats__user=ana).values_list("pk", flat=True)
+    )
+    assert len(hers) == 2
+    client.force_login(admin_user)
+    assert _found(client, "feedbackresponse", "findme") == hers
+    assert _found(client, "feedbackresponse", ana.email.upper()) == hers
